@@ -1,0 +1,116 @@
+#include "Diagnostics.h"
+
+namespace soma {
+
+namespace {
+struct DiagInfo {
+  const char *name;
+  Severity severity;
+  const char *format;
+};
+const DiagInfo kDiags[] = {
+#define DIAG(id, sev, fmt) {#id, Severity::sev, fmt},
+#include "Diagnostics.def"
+#undef DIAG
+};
+
+std::string substitute(const char *fmt, std::initializer_list<std::string> args) {
+  std::string out;
+  for (const char *p = fmt; *p; ++p) {
+    if (p[0] == '{' && p[1] >= '0' && p[1] <= '9' && p[2] == '}') {
+      size_t k = p[1] - '0';
+      if (k < args.size()) out += *(args.begin() + k);
+      p += 2;
+    } else {
+      out += *p;
+    }
+  }
+  return out;
+}
+
+// Printed ids use dashes, as users type them in searches: undeclared_name -> undeclared-name.
+std::string dashed(const char *name) {
+  std::string s = name;
+  for (char &c : s)
+    if (c == '_') c = '-';
+  return s;
+}
+} // namespace
+
+const char *DiagnosticEngine::idName(DiagId id) { return kDiags[static_cast<int>(id)].name; }
+Severity DiagnosticEngine::defaultSeverity(DiagId id) { return kDiags[static_cast<int>(id)].severity; }
+
+void DiagnosticEngine::report(DiagId id, SourceRange range, std::initializer_list<std::string> args) {
+  const DiagInfo &info = kDiags[static_cast<int>(id)];
+  Severity sev = info.severity;
+  if (sev == Severity::Warning) {
+    if (nowarn_) { lastPrinted_ = false; return; }
+    if (werror_) sev = Severity::Error;
+  }
+  if (sev == Severity::Note) {
+    if (lastPrinted_) print({id, sev, range, substitute(info.format, args)});
+    return;
+  }
+  if (sev == Severity::Error) {
+    ++errors_;
+    if (errors_ > kMaxErrors) { ++suppressed_; lastPrinted_ = false; return; }
+  } else {
+    ++warnings_;
+  }
+  lastPrinted_ = true;
+  print({id, sev, range, substitute(info.format, args)});
+}
+
+void DiagnosticEngine::print(const Diagnostic &d) {
+  const char *bold = color_ ? "\033[1m" : "", *reset = color_ ? "\033[0m" : "";
+  const char *sevColor = "";
+  const char *sevName = "error";
+  switch (d.severity) {
+  case Severity::Error: sevColor = color_ ? "\033[1;31m" : ""; sevName = "error"; break;
+  case Severity::Warning: sevColor = color_ ? "\033[1;35m" : ""; sevName = "warning"; break;
+  case Severity::Note: sevColor = color_ ? "\033[1;36m" : ""; sevName = "note"; break;
+  }
+  out_ << bold;
+  if (d.range.file) {
+    out_ << sm_.path(d.range.file) << ':';
+    if (d.range.line) out_ << d.range.line << ':' << d.range.col << ':';
+    out_ << ' ';
+  } else {
+    out_ << "somac: ";
+  }
+  out_ << sevColor << sevName << ':' << reset << bold << ' ' << d.message << reset;
+  if (d.severity != Severity::Note) out_ << " [" << dashed(kDiags[static_cast<int>(d.id)].name) << ']';
+  out_ << '\n';
+  if (!d.range.valid()) return;
+  std::string_view line = sm_.line(d.range.file, d.range.line);
+  out_ << "  " << line << "\n  ";
+  // Walk the line by code points; keep tabs so the caret lines up under them.
+  uint32_t col = 1, endCol = d.range.endLine == d.range.line ? d.range.endCol : 0;
+  std::string marks;
+  for (size_t i = 0; i < line.size(); ++i) {
+    if ((line[i] & 0xC0) == 0x80) continue;
+    if (col >= d.range.col) break;
+    marks += line[i] == '\t' ? '\t' : ' ';
+    ++col;
+  }
+  uint32_t width = 1;
+  if (endCol > d.range.col) width = endCol - d.range.col;
+  else if (d.range.endLine > d.range.line) {
+    uint32_t len = static_cast<uint32_t>(countCodePoints(line));
+    width = len >= d.range.col ? len - d.range.col + 1 : 1;
+  }
+  out_ << marks << (color_ ? "\033[1;32m" : "") << '^' << std::string(width - 1, '~') << reset << '\n';
+}
+
+void DiagnosticEngine::finish() {
+  if (suppressed_ > 0)
+    out_ << "somac: " << suppressed_ << " more error" << (suppressed_ == 1 ? "" : "s") << " not shown\n";
+  if (errors_ || warnings_) {
+    if (warnings_) out_ << warnings_ << " warning" << (warnings_ == 1 ? "" : "s");
+    if (warnings_ && errors_) out_ << " and ";
+    if (errors_) out_ << errors_ << " error" << (errors_ == 1 ? "" : "s");
+    out_ << " generated.\n";
+  }
+}
+
+} // namespace soma

@@ -1,0 +1,68 @@
+// The one diagnostic engine: `file:line:col: error: message [id]`, the source line and a
+// caret under the span. Errors are collected, not thrown; after kMaxErrors the rest are
+// counted and summarised. Colour is applied by the printer, only when asked to.
+#pragma once
+
+#include "Source.h"
+
+#include <initializer_list>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace soma {
+
+enum class DiagId {
+#define DIAG(id, sev, fmt) id,
+#include "Diagnostics.def"
+#undef DIAG
+  NumDiags
+};
+
+enum class Severity { Note, Warning, Error };
+
+struct Diagnostic {
+  DiagId id;
+  Severity severity;
+  SourceRange range;
+  std::string message;
+};
+
+class DiagnosticEngine {
+public:
+  static constexpr int kMaxErrors = 20;
+
+  DiagnosticEngine(const SourceManager &sm, std::ostream &out) : sm_(sm), out_(out) {}
+
+  void setColor(bool on) { color_ = on; }
+  void setWarningsAsErrors(bool on) { werror_ = on; }
+  void setSuppressWarnings(bool on) { nowarn_ = on; }
+
+  /// Reports diagnostic `id` at `range` with format arguments substituted for {0}, {1}, …
+  void report(DiagId id, SourceRange range, std::initializer_list<std::string> args = {});
+
+  int errorCount() const { return errors_; }
+  int warningCount() const { return warnings_; }
+  bool hasErrors() const { return errors_ > 0; }
+  /// Prints "N more errors not shown" and the totals line if anything was reported.
+  void finish();
+
+  static const char *idName(DiagId id);
+  static Severity defaultSeverity(DiagId id);
+
+private:
+  void print(const Diagnostic &d);
+
+  const SourceManager &sm_;
+  std::ostream &out_;
+  bool color_ = false, werror_ = false, nowarn_ = false;
+  int errors_ = 0, warnings_ = 0, suppressed_ = 0;
+  bool lastPrinted_ = true; // notes follow the fate of the diagnostic they belong to
+};
+
+/// Thrown for conditions that mean a bug in somac, never for bad user input.
+struct InternalError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+} // namespace soma

@@ -1,0 +1,35 @@
+# The Soma lit suite. Run through the build: `ninja -C build check` or scripts/test.sh.
+#
+# Parameters (lit --param NAME=VALUE):
+#   somac=PATH   test another somac (the sanitizer build runs the parse/sema tests this way)
+#   slow=1       enable tests marked REQUIRES: slow
+import os
+import lit.formats
+
+config.name = "Soma"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".soma", ".test"]
+config.excludes = ["Inputs", "corpus", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py.in"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.soma_obj_root, "test")
+
+somac = lit_config.params.get("somac", os.path.join(config.soma_bin_dir, "somac"))
+stdlib = os.path.join(config.soma_src_root, "stdlib")
+config.substitutions.append(("%somac", somac + " --color=never"))
+config.substitutions.append(("%stdlib", stdlib))
+config.substitutions.append(("%srcroot", config.soma_src_root))
+config.substitutions.append(("%bindir", config.soma_bin_dir))
+config.substitutions.append(("%python", "python3"))
+
+config.environment["PATH"] = os.pathsep.join(
+    [config.llvm_tools_dir, config.soma_bin_dir, config.environment.get("PATH", os.environ.get("PATH", ""))])
+config.environment["FILECHECK_OPTS"] = "-enable-var-scope --dump-input=fail"
+config.environment["SOMA_STDLIB"] = stdlib
+config.environment.pop("NO_COLOR", None)
+
+if lit_config.params.get("slow", "0") == "1":
+    config.available_features.add("slow")
+if os.path.exists(os.path.join(config.soma_bin_dir, "soma_fuzz_frontend")):
+    config.available_features.add("fuzzer")
+if "somac" in lit_config.params:
+    config.available_features.add("sanitized")
