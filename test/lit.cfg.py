@@ -3,6 +3,7 @@
 # Parameters (lit --param NAME=VALUE):
 #   somac=PATH   test another somac (the sanitizer build runs the parse/sema tests this way)
 #   slow=1       enable tests marked REQUIRES: slow
+#   fuzzer=PATH  the libFuzzer binary (soma_fuzz_frontend) for test/fuzz
 import os
 import lit.formats
 
@@ -29,7 +30,11 @@ config.environment.pop("NO_COLOR", None)
 
 if lit_config.params.get("slow", "0") == "1":
     config.available_features.add("slow")
-if os.path.exists(os.path.join(config.soma_bin_dir, "soma_fuzz_frontend")):
+# The fuzz target is built by a separate clang build (-DSOMA_FUZZ=ON, e.g. build-fuzz/);
+# point at it with --param fuzzer=PATH (scripts/test.sh does), or run lit from that build.
+fuzzer = lit_config.params.get("fuzzer", os.path.join(config.soma_bin_dir, "soma_fuzz_frontend"))
+if os.path.exists(fuzzer):
     config.available_features.add("fuzzer")
+    config.substitutions.append(("%fuzzer", os.path.abspath(fuzzer)))
 if "somac" in lit_config.params:
     config.available_features.add("sanitized")

@@ -47,8 +47,13 @@ void DiagnosticEngine::report(DiagId id, SourceRange range, std::initializer_lis
     if (nowarn_) { lastPrinted_ = false; return; }
     if (werror_) sev = Severity::Error;
   }
+  std::string message = substitute(info.format, args);
+  if (sev != Severity::Note && !seen_.insert({range.file, range.line, range.col, message}).second) {
+    lastPrinted_ = false;
+    return;
+  }
   if (sev == Severity::Note) {
-    if (lastPrinted_) print({id, sev, range, substitute(info.format, args)});
+    if (lastPrinted_) print({id, sev, range, message});
     return;
   }
   if (sev == Severity::Error) {
@@ -58,7 +63,7 @@ void DiagnosticEngine::report(DiagId id, SourceRange range, std::initializer_lis
     ++warnings_;
   }
   lastPrinted_ = true;
-  print({id, sev, range, substitute(info.format, args)});
+  print({id, sev, range, message});
 }
 
 void DiagnosticEngine::print(const Diagnostic &d) {

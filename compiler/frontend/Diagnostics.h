@@ -6,6 +6,8 @@
 #include "Source.h"
 
 #include <initializer_list>
+#include <set>
+#include <tuple>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -58,6 +60,8 @@ private:
   bool color_ = false, werror_ = false, nowarn_ = false;
   int errors_ = 0, warnings_ = 0, suppressed_ = 0;
   bool lastPrinted_ = true; // notes follow the fate of the diagnostic they belong to
+  // A synapse body is checked once per connect; the same finding is reported once.
+  std::set<std::tuple<uint32_t, uint32_t, uint32_t, std::string>> seen_;
 };
 
 /// Thrown for conditions that mean a bug in somac, never for bad user input.
