@@ -58,7 +58,7 @@ eventKind   : PRE | POST | SPIKE | SIGNAL ;
 varDecl     : IDENT (COLON type)? (ASSIGN expr)? SEMI? ;
 
 /// KIND NAME [: type]        kinds: current, conductance, spike, continuous, modulator
-portDecl    : kind=(IDENT | SPIKE) name=IDENT (COLON type)? SEMI? ;
+portDecl    : kind=(IDENT | SPIKE | CONTINUOUS) name=IDENT (COLON type)? SEMI? ;
 
 dynStmt
     : IDENT PRIME ASSIGN expr SEMI?                            # odeStmt
@@ -121,7 +121,9 @@ recordOption : kind=(EVERY | FROM | TO) expr ;
 
 callArgs    : LPAREN argList? RPAREN ;
 argList     : arg (COMMA arg)* ;
-arg         : (IDENT ASSIGN)? expr ;
+arg         : (argName ASSIGN)? expr ;
+/// Argument names may be words that are keywords elsewhere: delta(threshold = 0.1).
+argName     : IDENT | THRESHOLD | DELAY ;
 namedArg    : IDENT ASSIGN expr ;
 
 // ---------------------------------------------------------------- expressions

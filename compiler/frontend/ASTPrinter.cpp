@@ -50,7 +50,8 @@ void printUnit(const Expr &e, std::string &out) {
     if (paren) out += '(';
     printUnit(*e.children[0], out);
     if (paren) out += ')';
-    out += '^' + std::to_string(e.power);
+    out += '^';
+    out += std::to_string(e.power);
     break;
   }
   default: out += "<?>"; break;
@@ -101,7 +102,13 @@ void print(const Expr &e, std::string &out) {
     int p = precedence(e);
     bool rightAssoc = e.text == "^";
     printChild(*e.children[0], rightAssoc ? p + 1 : p, out);
-    out += p == PPower ? e.text : " " + e.text + " ";
+    if (p == PPower) {
+      out += e.text;
+    } else {
+      out += ' ';
+      out += e.text;
+      out += ' ';
+    }
     printChild(*e.children[1], rightAssoc ? p : p + 1, out);
     break;
   }
@@ -134,7 +141,8 @@ void print(const Expr &e, std::string &out) {
     break;
   case ExprKind::Member:
     printChild(*e.children[0], PPostfix, out);
-    out += '.' + e.member;
+    out += '.';
+    out += e.member;
     break;
   case ExprKind::List:
     out += '[';

@@ -1,5 +1,7 @@
 #include "Diagnostics.h"
 
+#include <algorithm>
+
 namespace soma {
 
 namespace {
@@ -42,12 +44,39 @@ Severity DiagnosticEngine::defaultSeverity(DiagId id) { return kDiags[static_cas
 
 void DiagnosticEngine::report(DiagId id, SourceRange range, std::initializer_list<std::string> args) {
   const DiagInfo &info = kDiags[static_cast<int>(id)];
-  Severity sev = info.severity;
+  std::string message = substitute(info.format, args);
+  if (sorting_) {
+    held_.push_back({id, info.severity, range, message});
+    if (info.severity == Severity::Error) ++heldErrors_;
+    return;
+  }
+  emit(id, info.severity, range, message);
+}
+
+void DiagnosticEngine::endSorted() {
+  sorting_ = false;
+  // Group each error or warning with the notes that follow it, then order the groups.
+  std::vector<std::vector<Diagnostic>> groups;
+  for (Diagnostic &d : held_) {
+    if (d.severity != Severity::Note || groups.empty()) groups.emplace_back();
+    groups.back().push_back(std::move(d));
+  }
+  auto key = [](const std::vector<Diagnostic> &g) {
+    const SourceRange &r = g.front().range;
+    return std::tuple(r.file, r.line, r.col);
+  };
+  std::stable_sort(groups.begin(), groups.end(), [&](auto &a, auto &b) { return key(a) < key(b); });
+  held_.clear();
+  heldErrors_ = 0;
+  for (auto &g : groups)
+    for (Diagnostic &d : g) emit(d.id, d.severity, d.range, d.message);
+}
+
+void DiagnosticEngine::emit(DiagId id, Severity sev, SourceRange range, const std::string &message) {
   if (sev == Severity::Warning) {
     if (nowarn_) { lastPrinted_ = false; return; }
     if (werror_) sev = Severity::Error;
   }
-  std::string message = substitute(info.format, args);
   if (sev != Severity::Note && !seen_.insert({range.file, range.line, range.col, message}).second) {
     lastPrinted_ = false;
     return;

@@ -43,7 +43,13 @@ public:
   /// Reports diagnostic `id` at `range` with format arguments substituted for {0}, {1}, …
   void report(DiagId id, SourceRange range, std::initializer_list<std::string> args = {});
 
-  int errorCount() const { return errors_; }
+  /// Between begin and end, diagnostics are held and then emitted in source order
+  /// (each note stays with the error it explains). Sema finds problems pass by pass;
+  /// people read them top to bottom.
+  void beginSorted() { sorting_ = true; }
+  void endSorted();
+
+  int errorCount() const { return errors_ + static_cast<int>(heldErrors_); }
   int warningCount() const { return warnings_; }
   bool hasErrors() const { return errors_ > 0; }
   /// Prints "N more errors not shown" and the totals line if anything was reported.
@@ -54,6 +60,11 @@ public:
 
 private:
   void print(const Diagnostic &d);
+  void emit(DiagId id, Severity sev, SourceRange range, const std::string &message);
+
+  bool sorting_ = false;
+  std::vector<Diagnostic> held_;
+  size_t heldErrors_ = 0;
 
   const SourceManager &sm_;
   std::ostream &out_;

@@ -120,7 +120,9 @@ bool Frontend::analyze() {
   if (diags_.hasErrors()) return false;
   std::vector<SemaModuleInput> inputs;
   for (const auto &m : modules_) inputs.push_back({m.get(), imports_[m.get()]});
+  diags_.beginSorted();
   sema_ = analyzeProgram(inputs, diags_);
+  diags_.endSorted();
   return !diags_.hasErrors();
 }
 

@@ -65,6 +65,14 @@ public:
   void syntaxError(antlr4::Recognizer *recognizer, Token *offending, size_t, size_t,
                    const std::string &msg, std::exception_ptr) override {
     auto *parser = dynamic_cast<antlr4::Parser *>(recognizer);
+    // `a = 3 b = 4` on one line: `b` was read as the unit of 3. Say so.
+    if (parser) {
+      const Token *prev = parser->getTokenStream()->LT(-1);
+      if (prev && prev->getType() == P::UNIT && !lookupUnitWord(prev->getText())) {
+        diags_.report(DiagId::unknown_unit_after_number, rangeOfToken(file_, prev), {prev->getText()});
+        return;
+      }
+    }
     std::string text;
     if (msg.rfind("missing ", 0) == 0) {
       // "missing X at Y": the recovery inserted X.
@@ -449,7 +457,7 @@ private:
     if (ctx->unitExpr()) return unitExpr(ctx->unitExpr());
     if (ctx->INT()) {
       auto e = makeExpr(ExprKind::UnitOne, range(ctx->INT()));
-      if (ctx->INT()->getText() != "1") diags_.report(DiagId::unit_one, e->range);
+      e->text = ctx->INT()->getText(); // sema insists on "1"
       return e;
     }
     auto e = makeExpr(ExprKind::UnitWord, range(ctx->IDENT()));
@@ -470,9 +478,9 @@ private:
     if (!ctx) return out;
     for (auto *a : ctx->arg()) {
       Arg arg;
-      if (a->IDENT()) {
-        arg.name = a->IDENT()->getText();
-        arg.nameRange = range(a->IDENT());
+      if (a->argName()) {
+        arg.name = a->argName()->getText();
+        arg.nameRange = range(a->argName());
       }
       arg.value = expr(a->expr());
       out.push_back(std::move(arg));

@@ -129,6 +129,9 @@ std::string closest(const std::string &name, const std::vector<std::string> &can
   size_t bestD = std::max<size_t>(1, name.size() / 3) + 1;
   for (const auto &c : candidates) {
     size_t d = editDistance(name, c);
+    // A prefix of a longer name is a likely abbreviation: tau -> tau_m.
+    bool prefix = c.size() > name.size() && c.size() - name.size() <= 3 && c.compare(0, name.size(), name) == 0;
+    if (prefix && name.size() >= 2) d = std::min<size_t>(d, 1);
     if (d < bestD) { bestD = d; best = c; }
   }
   return best;
@@ -205,6 +208,13 @@ const std::map<std::string, std::vector<ArgSpec>> &connectorSpecs() {
 
 Dimension timeDim() { return Dimension::of(Dimension::Time); }
 
+/// How a type is named in a unit message: its unit, "1 (dimensionless)" for plain numbers.
+std::string unitName(const Type &t) {
+  if (t.isNumeric() && t.unit.dim.isDimensionless() && t.unit.scale.isOne()) return "1 (dimensionless)";
+  if (t.isNumeric()) return t.unit.str();
+  return t.str();
+}
+
 Unit unitOf(const char *word) { return *lookupUnitWord(word); }
 
 // ------------------------------------------------------------------ the analysis
@@ -244,7 +254,6 @@ private:
   }
   void reportUndeclared(const std::string &name, SourceRange r, const Scope &scope) {
     std::vector<std::string> names = visibleNames(scope);
-    for (auto &[n, _] : builtinFunctions()) names.push_back(n);
     std::string hint = closest(name, names);
     if (hint.empty()) diags_.report(DiagId::undeclared_name, r, {name});
     else diags_.report(DiagId::undeclared_name_hint, r, {name, hint});
@@ -335,7 +344,12 @@ std::optional<Unit> Sema::evalUnit(const Expr &u, bool afterNumber) {
     }
     return std::nullopt;
   }
-  case ExprKind::UnitOne: return Unit::dimensionless();
+  case ExprKind::UnitOne:
+    if (u.text != "1") {
+      diags_.report(DiagId::unit_one, u.range);
+      return std::nullopt;
+    }
+    return Unit::dimensionless();
   case ExprKind::UnitBinary: {
     auto a = evalUnit(*u.children[0], false), b = evalUnit(*u.children[1], false);
     if (!a || !b) return std::nullopt;
@@ -423,7 +437,8 @@ std::optional<double> Sema::constValue(const Expr &e, const Ctx &ctx, int depth)
     if (!s) return std::nullopt;
     if (s->kind == SymKind::Builtin && s->name == "pi") return M_PI;
     if (s->kind == SymKind::Builtin && s->name == "e") return M_E;
-    if ((s->kind == SymKind::Const || s->kind == SymKind::NetConst || s->kind == SymKind::Param) && s->init &&
+    // Parameters are not constants: a population may override them.
+    if ((s->kind == SymKind::Const || s->kind == SymKind::NetConst) && s->init &&
         !s->resolving)
       return constValue(*s->init, s->ctx, depth + 1);
     return std::nullopt;
@@ -569,7 +584,7 @@ Type Sema::check(Expr &e, const Ctx &ctx) {
     if (!ok || a.isError() || b.isError()) { t = Type::error(); break; }
     if (a.kind == Type::Any || b.kind == Type::Any) { t = Type::any(); break; }
     if ((a.kind == Type::Bool) != (b.kind == Type::Bool) || (a.isNumeric() && !sameDim(a, b))) {
-      diags_.report(DiagId::unit_mismatch, e.range, {"choose between", a.str(), b.str()});
+      diags_.report(DiagId::unit_mismatch, e.range, {"choose between", unitName(a), unitName(b)});
       t = Type::error();
       break;
     }
@@ -702,10 +717,10 @@ Type Sema::checkBinary(Expr &e, const Ctx &ctx) {
     if (a.kind == Type::Bool && b.kind == Type::Bool && (op == "==" || op == "!=")) {
       r = Type::boolean();
     } else if (!a.isNumeric() || !b.isNumeric()) {
-      diags_.report(DiagId::unit_mismatch, e.range, {"compare", a.str(), b.str()});
+      diags_.report(DiagId::unit_mismatch, e.range, {"compare", unitName(a), unitName(b)});
       return Type::error();
     } else if (!sameDim(a, b)) {
-      diags_.report(DiagId::unit_mismatch, e.range, {"compare", a.str(), b.str()});
+      diags_.report(DiagId::unit_mismatch, e.range, {"compare", unitName(a), unitName(b)});
       return Type::error();
     } else {
       r = Type::boolean();
@@ -721,7 +736,7 @@ Type Sema::checkBinary(Expr &e, const Ctx &ctx) {
     if (op == "+" || op == "-" || op == "%") {
       if (!sameDim(a, b)) {
         const char *verb = op == "+" ? "add" : op == "-" ? "subtract" : "take the remainder of";
-        diags_.report(DiagId::unit_mismatch, e.range, {verb, a.str(), b.str()});
+        diags_.report(DiagId::unit_mismatch, e.range, {verb, unitName(a), unitName(b)});
         return Type::error();
       }
       r = bothInt ? Type::integer() : Type::real(a.kind == Type::Int ? b.unit : a.unit);
@@ -845,7 +860,7 @@ Type Sema::checkCall(Expr &e, const Ctx &ctx) {
   auto sameAsFirst = [&](size_t i) {
     if (!numeric(i)) return false;
     if (sameDim(args[0], args[i])) return true;
-    diags_.report(DiagId::unit_mismatch, argRange(i), {"combine", args[0].str(), args[i].str()});
+    diags_.report(DiagId::unit_mismatch, argRange(i), {"combine", unitName(args[0]), unitName(args[i])});
     return false;
   };
   int size = 0;
@@ -1659,9 +1674,10 @@ void Sema::checkConnect(NetItem &it, const Ctx &ctx) {
   }
 
   // onto: a state or input of every target population.
-  bool needsOnto = !syn || syn->delivers;
-  if (needsOnto && it.onto.empty()) {
-    diags_.report(DiagId::missing_onto, it.range, {syn ? it.synapse.name : "(none)"});
+  if (it.synapse.present && !syn) return; // already reported
+  if (it.onto.empty() && (!syn || syn->delivers)) {
+    if (syn) diags_.report(DiagId::missing_onto, it.range, {it.synapse.name});
+    else diags_.report(DiagId::missing_onto_direct, it.range);
     return;
   }
   for (size_t k = 0; k < posts.size(); ++k) {
@@ -1695,7 +1711,10 @@ void Sema::checkConnect(NetItem &it, const Ctx &ctx) {
     if (syn) {
       for (Symbol *pre : pres) {
         if (!pre) continue;
+        int before = diags_.errorCount();
         instantiateSynapse(*syn, pre->model, post->model, bindings, haveOnto ? &ontoType : nullptr, *ctx.scope);
+        if (diags_.errorCount() > before)
+          diags_.report(DiagId::note_instantiated, it.synapse.range, {it.synapse.name, post->model->name});
       }
     }
   }
