@@ -197,6 +197,9 @@ int main(int argc, char **argv) {
     } catch (const std::exception &e) {
       std::cerr << "somac: internal compiler error: " << e.what() << "\n";
       return kExitInternal;
+    } catch (...) {
+      std::cerr << "somac: internal compiler error: unknown exception\n";
+      return kExitInternal;
     }
   });
 }

@@ -4,6 +4,7 @@
 #include "SomaParser.h"
 #include "antlr4-runtime.h"
 
+#include <cctype>
 #include <cstdlib>
 
 namespace soma {
@@ -58,6 +59,54 @@ std::string describeOffending(const Token *t) {
   return "'" + t->getText() + "'";
 }
 
+size_t editDistance(const std::string &a, const std::string &b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+/// "; expected A, B or C" for a short list; for a long one, a keyword the offending word
+/// is probably a misspelling of, or the keywords that may stand here.
+std::string expectation(antlr4::Parser &parser, const Token *offending) {
+  const auto &voc = parser.getVocabulary();
+  std::vector<std::string> names, keywords;
+  for (auto tt : parser.getExpectedTokens().toList()) {
+    std::string d = describeToken(voc, tt);
+    if (std::find(names.begin(), names.end(), d) == names.end()) names.push_back(d);
+    std::string lit = voc.getLiteralName(tt);
+    if (lit.size() > 2 && std::isalpha(static_cast<unsigned char>(lit[1]))) keywords.push_back(lit.substr(1, lit.size() - 2));
+  }
+  if (offending->getType() == Token::EOF && std::find(names.begin(), names.end(), "'}'") != names.end())
+    return "; a '{' is still open";
+  std::string word = offending->getType() == Token::EOF ? "" : offending->getText();
+  for (const std::string &k : keywords)
+    if (!word.empty() && std::isalpha(static_cast<unsigned char>(word[0])) && editDistance(word, k) <= 2 &&
+        editDistance(word, k) < k.size())
+      return "; did you mean '" + k + "'?";
+  if (names.empty()) return "";
+  bool expression = std::find(names.begin(), names.end(), "a number") != names.end() &&
+                    std::find(names.begin(), names.end(), "a name") != names.end();
+  if (expression && names.size() > 4) return "; expected an expression";
+  std::string out = "; expected ";
+  if (names.size() > 6) {
+    if (keywords.size() < 4) return "";
+    out += "one of ";
+    names.clear();
+    for (const std::string &k : keywords) names.push_back("'" + k + "'");
+  }
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i) out += i + 1 == names.size() ? " or " : ", ";
+    out += names[i];
+  }
+  return out;
+}
+
 class SyntaxErrorListener : public antlr4::BaseErrorListener {
 public:
   SyntaxErrorListener(uint32_t file, DiagnosticEngine &diags) : file_(file), diags_(diags) {}
@@ -77,24 +126,14 @@ public:
     if (msg.rfind("missing ", 0) == 0) {
       // "missing X at Y": the recovery inserted X.
       size_t at = msg.rfind(" at ");
-      text = "expected " + msg.substr(8, at - 8) + " before " + describeOffending(offending);
+      std::string what = msg.substr(8, at - 8);
+      if (parser)
+        for (size_t t = 1; t <= parser->getVocabulary().getMaxTokenType(); ++t)
+          if (parser->getVocabulary().getSymbolicName(t) == what) what = describeToken(parser->getVocabulary(), t);
+      text = "expected " + what + " before " + describeOffending(offending);
     } else {
       text = "unexpected " + describeOffending(offending);
-      if (parser) {
-        auto expected = parser->getExpectedTokens().toList();
-        if (!expected.empty() && expected.size() <= 6) {
-          std::vector<std::string> names;
-          for (auto tt : expected) {
-            std::string d = describeToken(parser->getVocabulary(), tt);
-            if (std::find(names.begin(), names.end(), d) == names.end()) names.push_back(d);
-          }
-          text += "; expected ";
-          for (size_t i = 0; i < names.size(); ++i) {
-            if (i) text += i + 1 == names.size() ? " or " : ", ";
-            text += names[i];
-          }
-        }
-      }
+      if (parser) text += expectation(*parser, offending);
     }
     diags_.report(DiagId::syntax_error, rangeOfToken(file_, offending), {text});
   }
@@ -774,6 +813,18 @@ std::unique_ptr<Module> parseModule(const SourceManager &sm, uint32_t file, Diag
   std::vector<std::unique_ptr<Token>> tokens = lexer.getAllTokens();
   if (!checkTokens(tokens, file, diags)) return nullptr;
 
+  // End with an explicit EOF token placed at the end of the text: the token source then
+  // never has to invent one (it cannot for an empty list).
+  {
+    size_t lastNl = text.rfind('\n');
+    size_t line = std::count(text.begin(), text.end(), '\n') + 1;
+    size_t col = countCodePoints(std::string_view(text).substr(lastNl == std::string::npos ? 0 : lastNl + 1));
+    auto eof = std::make_unique<antlr4::CommonToken>(Token::EOF);
+    eof->setLine(line);
+    eof->setCharPositionInLine(col);
+    eof->setText("<EOF>");
+    tokens.push_back(std::move(eof));
+  }
   antlr4::ListTokenSource source(std::move(tokens));
   antlr4::CommonTokenStream stream(&source);
   SomaParser parser(&stream);
