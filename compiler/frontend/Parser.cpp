@@ -162,6 +162,7 @@ bool isOperator(size_t type) {
 bool checkTokens(std::vector<std::unique_ptr<Token>> &tokens, uint32_t file, DiagnosticEngine &diags) {
   bool ok = true;
   int depth = 0, parenDepth = 0, operators = 0;
+  std::vector<int> elseIfChain; // per brace depth: `else if`s in the current chain
   size_t prevLine = 0;
   const Token *prev = nullptr;
   for (auto &tp : tokens) {
@@ -190,6 +191,22 @@ bool checkTokens(std::vector<std::unique_ptr<Token>> &tokens, uint32_t file, Dia
 
     bool newLineAtTop = parenDepth == 0 && t->getLine() != prevLine;
     if (type == P::SEMI || type == P::LBRACE || type == P::RBRACE || newLineAtTop) operators = 0;
+    // `else if` nests like a bracket in the tree: a chain counts toward the depth limit.
+    if (type == P::IF) {
+      if (elseIfChain.size() <= static_cast<size_t>(depth)) elseIfChain.resize(depth + 1, 0);
+      elseIfChain[depth] = prev && prev->getType() == P::ELSE ? elseIfChain[depth] + 1 : 0;
+      if (depth + elseIfChain[depth] > SourceLimits::kMaxBracketDepth) {
+        diags.report(DiagId::nesting_too_deep, rangeOfToken(file, t),
+                     {std::to_string(SourceLimits::kMaxBracketDepth)});
+        return false;
+      }
+    }
+    // Calls and subscripts chain like operators (f()()…, a[0][0]…): count them too.
+    if ((type == P::LPAREN || type == P::LBRACK) && ++operators > SourceLimits::kMaxOperatorsPerStatement) {
+      diags.report(DiagId::expression_too_long, rangeOfToken(file, t),
+                   {std::to_string(SourceLimits::kMaxOperatorsPerStatement)});
+      return false;
+    }
     if (type == P::LPAREN || type == P::LBRACK || type == P::LBRACE) {
       if (type != P::LBRACE) ++parenDepth;
       if (++depth > SourceLimits::kMaxBracketDepth) {
