@@ -115,7 +115,8 @@ void DiagnosticEngine::print(const Diagnostic &d) {
   out_ << sevColor << sevName << ':' << reset << bold << ' ' << d.message << reset;
   if (d.severity != Severity::Note) out_ << " [" << dashed(kDiags[static_cast<int>(d.id)].name) << ']';
   out_ << '\n';
-  if (!d.range.valid()) return;
+  // No excerpt without text (a file too large to load is reported at 1:1).
+  if (!d.range.valid() || sm_.text(d.range.file).empty()) return;
   std::string_view line = sm_.line(d.range.file, d.range.line);
   out_ << "  " << line << "\n  ";
   // Walk the line by code points; keep tabs so the caret lines up under them.

@@ -62,7 +62,7 @@ Module *Frontend::loadFile(const std::string &path, SourceRange importedFrom) {
   }
   if (size > SourceLimits::kMaxFileBytes) {
     uint32_t id = sm_.add(path, "");
-    diags_.report(DiagId::file_too_large, SourceRange{id, 0, 0, 0, 0},
+    diags_.report(DiagId::file_too_large, SourceRange{id, 1, 1, 1, 2},
                   {std::to_string(size), std::to_string(SourceLimits::kMaxFileBytes)});
     return nullptr;
   }
