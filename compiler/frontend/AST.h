@@ -73,6 +73,7 @@ struct Expr {
   bool isInt = false;         // Number written without '.' or exponent
   bool boolValue = false;
   int power = 0;              // UnitPower
+  bool afterNumber = false;   // UnitWord read from the name right after a number
   std::vector<ExprPtr> children;
   std::vector<std::string> argNames;     // Call: parallel to children[1..]; "" = positional
   std::vector<SourceRange> argNameRanges;

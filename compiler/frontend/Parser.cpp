@@ -118,7 +118,8 @@ public:
     if (parser) {
       const Token *prev = parser->getTokenStream()->LT(-1);
       if (prev && prev->getType() == P::UNIT && !lookupUnitWord(prev->getText())) {
-        diags_.report(DiagId::unknown_unit_after_number, rangeOfToken(file_, prev), {prev->getText()});
+        diags_.report(DiagId::unknown_unit_after_number, rangeOfToken(file_, prev),
+                      {prev->getText(), "separate statements with ';' or a new line"});
         return;
       }
     }
@@ -524,6 +525,7 @@ private:
   ExprPtr unitWord(antlr4::tree::TerminalNode *n) {
     auto e = makeExpr(ExprKind::UnitWord, range(n));
     e->text = n->getText();
+    e->afterNumber = true;
     return e;
   }
 

@@ -61,6 +61,7 @@ struct Ctx {
   bool inDynamics = false;
   // Synapse instantiation: the models at both ends and the types of generic parameters.
   const ModelInfo *pre = nullptr, *post = nullptr;
+  const std::string *preSource = nullptr;  // the pre end is this source: it has only spikes
   const std::map<std::string, Type> *bindings = nullptr;
   const Type *ontoType = nullptr;
   const char *container = "neuron";
@@ -300,8 +301,8 @@ private:
                  SourceRange at);
   Symbol *popRef(PopRef &p, const Ctx &ctx, bool allowProjection);
   void checkConnect(NetItem &it, const Ctx &ctx);
-  void instantiateSynapse(ModelInfo &syn, const ModelInfo *pre, const ModelInfo *post,
-                          const std::map<std::string, Type> &bindings, const Type *onto, Scope &netScope);
+  void instantiateSynapse(ModelInfo &syn, const Symbol &pre, const ModelInfo *post,
+                          const std::map<std::string, Type> &bindings, const Type *onto);
 
   // ---- dump
   void dumpModel(const ModelInfo &m);
@@ -335,10 +336,11 @@ std::optional<Unit> Sema::evalUnit(const Expr &u, bool afterNumber) {
   switch (u.kind) {
   case ExprKind::UnitWord: {
     if (auto unit = lookupUnitWord(u.text)) return unit;
-    if (afterNumber) {
-      diags_.report(DiagId::unknown_unit_after_number, u.range, {u.text});
+    std::string hint = suggestUnitWord(u.text);
+    if (afterNumber && u.afterNumber) {
+      diags_.report(DiagId::unknown_unit_after_number, u.range,
+                    {u.text, hint.empty() ? "separate statements with ';' or a new line" : "did you mean '" + hint + "'?"});
     } else {
-      std::string hint = suggestUnitWord(u.text);
       if (hint.empty()) diags_.report(DiagId::unknown_unit, u.range, {u.text});
       else diags_.report(DiagId::unknown_unit_hint, u.range, {u.text, hint});
     }
@@ -556,6 +558,11 @@ Type Sema::check(Expr &e, const Ctx &ctx) {
       break;
     }
     const ModelInfo *m = e.text == "pre" ? ctx.pre : ctx.post;
+    if (e.text == "pre" && ctx.preSource) {
+      diags_.report(DiagId::unknown_member, e.range, {*ctx.preSource, e.member});
+      t = Type::error();
+      break;
+    }
     t = m ? memberOf(*m, e.member, e.range, m->name, 0) : Type::any();
     break;
   }
@@ -1151,6 +1158,12 @@ void Sema::checkStmt(Stmt &s, Ctx &ctx, Scope &local, const char *block) {
           diags_.report(DiagId::unknown_member, lv.range, {lv.path[0], lv.path[1]});
           return;
         }
+        Symbol *member = sym->model->scope.findLocal(lv.path[1]);
+        if (member && member->kind != SymKind::State) {
+          diags_.report(DiagId::not_assignable, lv.range, {kindName(member->kind), lv.path[0] + "." + lv.path[1]});
+          check(*s.value, ctx);
+          return;
+        }
         target = memberOf(*sym->model, lv.path[1], lv.range, lv.path[0], sym->size);
       } else if (sym->kind != SymKind::State) {
         diags_.report(DiagId::not_assignable, lv.pathRanges[0], {kindName(sym->kind), lv.path[0]});
@@ -1577,12 +1590,12 @@ Symbol *Sema::popRef(PopRef &p, const Ctx &ctx, bool allowProjection) {
   return s;
 }
 
-void Sema::instantiateSynapse(ModelInfo &syn, const ModelInfo *pre, const ModelInfo *post,
-                              const std::map<std::string, Type> &bindings, const Type *onto, Scope &netScope) {
-  (void)netScope;
+void Sema::instantiateSynapse(ModelInfo &syn, const Symbol &pre, const ModelInfo *post,
+                              const std::map<std::string, Type> &bindings, const Type *onto) {
   Ctx ctx;
   ctx.inSynapse = true;
-  ctx.pre = pre;
+  ctx.pre = pre.model;
+  if (pre.kind == SymKind::Source) ctx.preSource = &pre.name;
   ctx.post = post;
   ctx.bindings = &bindings;
   ctx.ontoType = onto;
@@ -1712,7 +1725,7 @@ void Sema::checkConnect(NetItem &it, const Ctx &ctx) {
       for (Symbol *pre : pres) {
         if (!pre) continue;
         int before = diags_.errorCount();
-        instantiateSynapse(*syn, pre->model, post->model, bindings, haveOnto ? &ontoType : nullptr, *ctx.scope);
+        instantiateSynapse(*syn, *pre, post->model, bindings, haveOnto ? &ontoType : nullptr);
         if (diags_.errorCount() > before)
           diags_.report(DiagId::note_instantiated, it.synapse.range, {it.synapse.name, post->model->name});
       }
@@ -1749,6 +1762,10 @@ void Sema::checkNetwork(NetworkDef &net, Scope &moduleScope) {
       s->declType = it.type ? &*it.type : nullptr;
     }
     if (kind == SymKind::Population || kind == SymKind::Source) s->resolved = true;
+    if (kind == SymKind::Projection && it.synapse.present)
+      if (Symbol *syn = moduleScope.find(it.synapse.name); syn && syn->kind == SymKind::Synapse) s->model = syn->model;
+    if (kind == SymKind::Population)
+      if (Symbol *m = moduleScope.find(it.model); m && m->kind == SymKind::Neuron) s->model = m->model;
     declare(scope, s, "network");
   }
   // Sizes before anything that slices.
@@ -1852,10 +1869,6 @@ void Sema::checkNetwork(NetworkDef &net, Scope &moduleScope) {
     }
     case NetItemKind::Connect: {
       checkConnect(it, ctx);
-      if (self && it.synapse.present) {
-        Symbol *syn = scope.find(it.synapse.name);
-        if (syn && syn->kind == SymKind::Synapse) self->model = syn->model;
-      }
       dump_ << "  connect " << (it.name.empty() ? "" : it.name + ": ");
       for (size_t i = 0; i < it.pres.size(); ++i) dump_ << (i ? ", " : "") << it.pres[i].name;
       dump_ << " -> ";
@@ -1900,6 +1913,11 @@ void Sema::checkNetwork(NetworkDef &net, Scope &moduleScope) {
           continue;
         }
         port->used = true;
+        if (sig && sig->kind == SymKind::Signal) {
+          Type value = typeOf(*sig), target = typeOf(*port);
+          if (value.vectorSize == 0) target.vectorSize = 0;
+          requireAssignable(target, value, lv.range, "broadcast of '" + it.name + "'");
+        }
       }
       break;
     }
