@@ -24,7 +24,12 @@ config.substitutions.append(("%python", "python3"))
 
 config.environment["PATH"] = os.pathsep.join(
     [config.llvm_tools_dir, config.soma_bin_dir, config.environment.get("PATH", os.environ.get("PATH", ""))])
-config.environment["FILECHECK_OPTS"] = "-enable-var-scope --dump-input=fail"
+# lit's `not` inverts any failure, a crash included, so crashes and sanitizer reports are
+# caught where they are seen: FileCheck rejects their tell-tale lines in any checked output.
+config.environment["FILECHECK_OPTS"] = (
+    "-enable-var-scope --dump-input=fail"
+    " --implicit-check-not='internal compiler error' --implicit-check-not='terminate called'"
+    " --implicit-check-not=Sanitizer --implicit-check-not='runtime error:'")
 config.environment["SOMA_STDLIB"] = stdlib
 config.environment.pop("NO_COLOR", None)
 
@@ -38,3 +43,6 @@ if os.path.exists(fuzzer):
     config.substitutions.append(("%fuzzer", os.path.abspath(fuzzer)))
 if "somac" in lit_config.params:
     config.available_features.add("sanitized")
+# Sanitizer reports end the process with an abort (not exit status 1, which `not` accepts).
+config.environment.setdefault("ASAN_OPTIONS", "abort_on_error=1:detect_leaks=1")
+config.environment.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1:abort_on_error=1")
