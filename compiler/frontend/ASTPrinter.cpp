@@ -35,7 +35,7 @@ int precedence(const Expr &e) {
 void printUnit(const Expr &e, std::string &out) {
   switch (e.kind) {
   case ExprKind::UnitWord: out += e.text; break;
-  case ExprKind::UnitOne: out += '1'; break;
+  case ExprKind::UnitOne: out += e.text.empty() ? "1" : e.text; break;
   case ExprKind::UnitBinary: {
     printUnit(*e.children[0], out);
     out += e.text;
@@ -130,7 +130,8 @@ void print(const Expr &e, std::string &out) {
     out += ')';
     break;
   case ExprKind::Index:
-    printChild(*e.children[0], PPostfix, out);
+    // A number right before `[` would read as a number with a unit: (5)[1], not 5[1].
+    printChild(*e.children[0], e.children[0]->kind == ExprKind::Number ? PPrimary + 1 : PPostfix, out);
     out += '[';
     print(*e.children[1], out);
     if (e.children.size() > 2) {

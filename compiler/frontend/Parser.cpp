@@ -503,8 +503,9 @@ private:
     ExprPtr atom = unitAtom(ctx->unitAtom());
     if (!ctx->CARET()) return atom;
     auto e = makeExpr(ExprKind::UnitPower, range(ctx));
+    // Kept as written (saturating far above any real exponent); sema rejects |p| > 64.
     long p = std::strtol(ctx->INT()->getText().c_str(), nullptr, 10);
-    if (p > 64) p = 64; // sema rejects anything this large anyway
+    if (p > 100000 || p < 0) p = 100000;
     e->power = static_cast<int>(ctx->MINUS() ? -p : p);
     e->children.push_back(std::move(atom));
     return e;

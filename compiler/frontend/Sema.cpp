@@ -81,6 +81,7 @@ struct Symbol {
   ModelInfo *model = nullptr;           // Neuron/Synapse: its info; Segment: its info;
                                         // Population/Projection: the model it instantiates
   FunctionDef *function = nullptr;
+  NetItem *item = nullptr;              // Population/Source/Projection: its network item
   int size = 0;                         // Population/Source/Segment size
 };
 
@@ -108,9 +109,16 @@ struct ModelInfo {
   std::vector<ModelItem> *items = nullptr;
   std::vector<Symbol *> params;       // in declaration order
   std::vector<Symbol *> members;      // every model-level symbol in order (for the dump)
+  std::vector<Symbol *> functions;    // local functions
   bool delivers = false;              // uses `deliver`
   bool checked = false;
 };
+
+/// "an alias", "a parameter".
+std::string withArticle(const std::string &noun) {
+  bool vowel = !noun.empty() && std::string("aeiou").find(noun[0]) != std::string::npos;
+  return (vowel ? "an " : "a ") + noun;
+}
 
 size_t editDistance(const std::string &a, const std::string &b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
@@ -301,6 +309,7 @@ private:
                  SourceRange at);
   Symbol *popRef(PopRef &p, const Ctx &ctx, bool allowProjection);
   void checkConnect(NetItem &it, const Ctx &ctx);
+  void checkDirectInput(const Symbol &pre, const Type &onto, NetItem &it);
   void instantiateSynapse(ModelInfo &syn, const Symbol &pre, const ModelInfo *post,
                           const std::map<std::string, Type> &bindings, const Type *onto);
 
@@ -308,6 +317,8 @@ private:
   void dumpModel(const ModelInfo &m);
 
   DiagnosticEngine &diags_;
+  // While a synapse is checked for one connect: the units of its generic parameters.
+  const std::map<std::string, Type> *activeBindings_ = nullptr;
   std::deque<Symbol> symbols_;
   std::deque<ModelInfo> models_;
   std::deque<Scope> scopes_;
@@ -362,6 +373,10 @@ std::optional<Unit> Sema::evalUnit(const Expr &u, bool afterNumber) {
   case ExprKind::UnitPower: {
     auto a = evalUnit(*u.children[0], false);
     if (!a) return std::nullopt;
+    if (std::abs(u.power) > 64) {
+      diags_.report(DiagId::unit_overflow, u.range);
+      return std::nullopt;
+    }
     auto r = a->pow(u.power);
     if (!r) diags_.report(DiagId::unit_overflow, u.range);
     return r;
@@ -392,8 +407,8 @@ Type Sema::resolveTypeSyntax(const TypeSyntax &t, const Ctx &ctx, bool allowGene
   }
   if (t.size) {
     Type st = check(*t.size, ctx);
-    auto n = constInt(*t.size, ctx);
     if (st.isError()) return Type::error();
+    auto n = st.kind == Type::Int ? constInt(*t.size, ctx) : std::nullopt;
     if (!n || *n <= 0 || *n > (1 << 24)) {
       diags_.report(DiagId::not_constant, t.size->range, {"vector size (a positive integer)"});
       return Type::error();
@@ -522,7 +537,7 @@ Type Sema::typeOf(Symbol &s) {
 
 bool Sema::expectBool(Expr &e, const Ctx &ctx, const char *what) {
   Type t = check(e, ctx);
-  if (t.isError() || t.kind == Type::Any || t.kind == Type::Bool) return true;
+  if (t.isError() || t.kind == Type::Any || (t.kind == Type::Bool && t.vectorSize == 0)) return true;
   diags_.report(DiagId::not_boolean, e.range, {what, t.str()});
   return false;
 }
@@ -595,8 +610,10 @@ Type Sema::check(Expr &e, const Ctx &ctx) {
       t = Type::error();
       break;
     }
+    int size = combineSizes(a, b, e.range);
+    if (size < 0) { t = Type::error(); break; }
     t = a.kind == Type::Int && b.kind == Type::Real ? b : a;
-    t.vectorSize = std::max(a.vectorSize, b.vectorSize);
+    t.vectorSize = size;
     break;
   }
   case ExprKind::Call: t = checkCall(e, ctx); break;
@@ -616,10 +633,24 @@ Type Sema::check(Expr &e, const Ctx &ctx) {
       break;
     }
     t = base;
+    std::string name = exprToString(*e.children[0]);
+    if (name.size() > 40) name = name.substr(0, 37) + "...";
     if (e.children.size() > 2) {
+      // A slice has a length known at compile time.
       auto a = constInt(*e.children[1], ctx), b = constInt(*e.children[2], ctx);
-      t.vectorSize = a && b && *b > *a ? static_cast<int>(*b - *a) : base.vectorSize;
+      if (!a || !b) {
+        diags_.report(DiagId::not_constant, e.range, {"a slice bound"});
+        t = Type::error();
+      } else if (*a < 0 || *b > base.vectorSize || *a >= *b) {
+        diags_.report(DiagId::slice_range, e.range,
+                      {std::to_string(*a), std::to_string(*b), name, std::to_string(base.vectorSize)});
+        t = Type::error();
+      } else {
+        t.vectorSize = static_cast<int>(*b - *a);
+      }
     } else {
+      if (auto i = constInt(*e.children[1], ctx); i && (*i < 0 || *i >= base.vectorSize))
+        diags_.report(DiagId::index_range, e.children[1]->range, {std::to_string(*i), name, std::to_string(base.vectorSize)});
       t.vectorSize = 0;
     }
     break;
@@ -687,9 +718,9 @@ Type Sema::checkName(Expr &e, const Ctx &ctx) {
     return Type::error();
   default: break;
   }
-  if (s->kind == SymKind::Param && s->generic && ctx.bindings) {
-    auto it = ctx.bindings->find(s->name);
-    if (it != ctx.bindings->end()) return it->second;
+  if (s->kind == SymKind::Param && s->generic && activeBindings_) {
+    auto it = activeBindings_->find(s->name);
+    if (it != activeBindings_->end()) return it->second;
   }
   return typeOf(*s);
 }
@@ -826,8 +857,19 @@ Type Sema::checkCall(Expr &e, const Ctx &ctx) {
       if (pt.vectorSize == 0) at.vectorSize = 0;
       requireAssignable(pt, at, argRange(i), "argument '" + f.params[i].name + "' of '" + name + "'");
     }
+    // Vector arguments passed to scalar parameters make the call element-wise.
     Type r = s->type;
-    for (auto &a : args) r.vectorSize = std::max(r.vectorSize, a.vectorSize);
+    for (size_t i = 0; i < nargs; ++i) {
+      Type pt = resolveTypeSyntax(f.params[i].type, fctx, false, nullptr);
+      if (pt.vectorSize == 0 && args[i].vectorSize) {
+        if (r.vectorSize && r.vectorSize != args[i].vectorSize) {
+          diags_.report(DiagId::vector_size_mismatch, argRange(i),
+                        {std::to_string(r.vectorSize), std::to_string(args[i].vectorSize)});
+          return Type::error();
+        }
+        r.vectorSize = args[i].vectorSize;
+      }
+    }
     return r;
   } else if (s && s->kind != SymKind::Builtin) {
     diags_.report(DiagId::not_callable, callee.range, {name});
@@ -870,8 +912,18 @@ Type Sema::checkCall(Expr &e, const Ctx &ctx) {
     diags_.report(DiagId::unit_mismatch, argRange(i), {"combine", unitName(args[0]), unitName(args[i])});
     return false;
   };
+  // Element-wise: vector arguments must have one length; scalars broadcast.
   int size = 0;
-  for (auto &a : args) size = std::max(size, a.vectorSize);
+  bool allInt = true;
+  for (size_t i = 0; i < args.size(); ++i) {
+    allInt = allInt && args[i].kind == Type::Int;
+    if (!args[i].vectorSize) continue;
+    if (size && size != args[i].vectorSize) {
+      diags_.report(DiagId::vector_size_mismatch, argRange(i), {std::to_string(size), std::to_string(args[i].vectorSize)});
+      return Type::error();
+    }
+    size = args[i].vectorSize;
+  }
   Type r;
   switch (it->second) {
   case Fn::Dimensionless:
@@ -900,12 +952,14 @@ Type Sema::checkCall(Expr &e, const Ctx &ctx) {
     if (!arity(1, 16) || !numeric(0)) return Type::error();
     for (size_t i = 1; i < nargs; ++i)
       if (!sameAsFirst(i)) return Type::error();
-    r = args[0].kind == Type::Int && nargs > 1 ? args[1] : args[0];
+    r = args[0];
+    if (!allInt) r.kind = Type::Real;
     if (nargs == 1) size = 0; // reduction over a vector
     break;
   case Fn::Clip:
     if (!arity(3, 3) || !numeric(0) || !sameAsFirst(1) || !sameAsFirst(2)) return Type::error();
     r = args[0];
+    if (!allInt) r.kind = Type::Real;
     break;
   case Fn::Heaviside:
     if (!arity(1, 1) || !numeric(0)) return Type::error();
@@ -1130,6 +1184,11 @@ void Sema::checkStmt(Stmt &s, Ctx &ctx, Scope &local, const char *block) {
         return;
       }
       const ModelInfo *m = lv.path[0] == "pre" ? ctx.pre : ctx.post;
+      if (lv.path[0] == "pre" && ctx.preSource && lv.path.size() == 2) {
+        diags_.report(DiagId::unknown_member, lv.range, {*ctx.preSource, lv.path[1]});
+        check(*s.value, ctx);
+        return;
+      }
       if (lv.path.size() != 2) {
         diags_.report(DiagId::syntax_error, lv.range, {"expected pre.NAME or post.NAME"});
         return;
@@ -1179,17 +1238,35 @@ void Sema::checkStmt(Stmt &s, Ctx &ctx, Scope &local, const char *block) {
         diags_.report(DiagId::not_integer, lv.index->range, {"an index", it.str()});
       if (!target.isError() && target.kind != Type::Any) {
         if (target.vectorSize == 0) diags_.report(DiagId::not_a_vector, lv.range, {lv.path.back()});
+        else if (auto i = constInt(*lv.index, ctx); i && (*i < 0 || *i >= target.vectorSize))
+          diags_.report(DiagId::index_range, lv.index->range,
+                        {std::to_string(*i), lv.path.back(), std::to_string(target.vectorSize)});
         target.vectorSize = 0;
       }
     }
     Type v = check(*s.value, ctx);
     std::string what = "assignment to '" + lv.path.back() + "'";
+    Type t2 = target;
+    if (v.vectorSize == 0) t2.vectorSize = 0;
+    if (s.op == "=" || target.isError() || v.isError() || target.kind == Type::Any || v.kind == Type::Any) {
+      requireAssignable(t2, v, s.value->range, what);
+      break;
+    }
+    // x op= y means x = x op y: the target must be a number, and stay of its type.
+    if (!target.isNumeric()) {
+      diags_.report(DiagId::type_mismatch, lv.range, {"target of '" + s.op + "'", "a number", target.str()});
+      break;
+    }
     if (s.op == "*=" || s.op == "/=") {
-      if (!v.isError() && v.kind != Type::Any && (!v.isNumeric() || !v.unit.dim.isDimensionless()))
+      if (!v.isNumeric() || !v.unit.dim.isDimensionless()) {
         diags_.report(DiagId::not_dimensionless, s.value->range, {s.op, v.str()});
+      } else if (target.kind == Type::Int && (v.kind != Type::Int || s.op == "/=")) {
+        diags_.report(DiagId::type_mismatch, s.value->range, {what, "int", s.op == "/=" ? "a division" : v.str()});
+      } else if (v.vectorSize && v.vectorSize != target.vectorSize) {
+        diags_.report(DiagId::vector_size_mismatch, s.value->range,
+                      {std::to_string(target.vectorSize), std::to_string(v.vectorSize)});
+      }
     } else {
-      Type t2 = target;
-      if (v.vectorSize == 0) t2.vectorSize = 0;
       requireAssignable(t2, v, s.value->range, what);
     }
     break;
@@ -1331,9 +1408,11 @@ void Sema::declareModel(ModelInfo &info, std::vector<ModelItem> &items, const ch
       Symbol *s = newSymbol(SymKind::Segment, it.name, it.nameRange);
       s->model = &seg;
       s->resolved = true;
-      auto n = constInt(*it.expr, ctx);
-      if (!n || *n <= 0 || *n > (1 << 20)) {
-        check(*it.expr, ctx);
+      Type countType = check(*it.expr, ctx);
+      auto n = countType.kind == Type::Int ? constInt(*it.expr, ctx) : std::nullopt;
+      if (countType.isError()) {
+        // already reported
+      } else if (!n || *n <= 0 || *n > (1 << 20)) {
         diags_.report(DiagId::segment_size, it.expr->range);
       } else {
         s->size = static_cast<int>(*n);
@@ -1346,7 +1425,7 @@ void Sema::declareModel(ModelInfo &info, std::vector<ModelItem> &items, const ch
       Symbol *s = newSymbol(SymKind::Function, it.function->name, it.function->nameRange);
       s->function = it.function.get();
       s->ctx = ctx;
-      declare(info.scope, s, container);
+      if (declare(info.scope, s, container)) info.functions.push_back(s);
       break;
     }
     default: break;
@@ -1361,7 +1440,8 @@ void Sema::checkModelItems(ModelInfo &info, std::vector<ModelItem> &items, Ctx c
   ctx.container = container;
   for (Symbol *s : info.members) {
     if (s->kind == SymKind::Segment) continue;
-    if (ctx.bindings && s->kind == SymKind::Alias) s->resolved = false; // re-derive with bindings
+    // Re-derive everything computed from parameters: a generic parameter has its unit now.
+    if (activeBindings_ && s->kind != SymKind::Param && s->kind != SymKind::Port) s->resolved = false;
     typeOf(*s);
   }
   bool hasThreshold = false;
@@ -1412,10 +1492,16 @@ void Sema::checkModelItems(ModelInfo &info, std::vector<ModelItem> &items, Ctx c
     case ItemKind::Threshold: expectBool(*it.expr, ctx, "a threshold"); break;
     case ItemKind::Reset:
       if (!hasThreshold) diags_.report(DiagId::reset_without_threshold, it.range);
-      if (it.word == "soft")
-        for (StmtPtr &st : it.stmts)
-          if (st->kind == StmtKind::Assign && st->op != "-=")
-            diags_.report(DiagId::soft_reset_form, st->range, {st->op});
+      if (it.word == "soft") {
+        std::function<void(const StmtList &)> subtractOnly = [&](const StmtList &list) {
+          for (const StmtPtr &st : list) {
+            if (st->kind == StmtKind::Assign && st->op != "-=") diags_.report(DiagId::soft_reset_form, st->range, {st->op});
+            subtractOnly(st->thenBody);
+            subtractOnly(st->elseBody);
+          }
+        };
+        subtractOnly(it.stmts);
+      }
       checkStmts(it.stmts, ctx, container);
       break;
     case ItemKind::Refractory:
@@ -1434,11 +1520,11 @@ void Sema::checkModelItems(ModelInfo &info, std::vector<ModelItem> &items, Ctx c
       } else if (kind == "spike") {
         if (info.isSynapse) diags_.report(DiagId::event_not_allowed, it.range, {kind, container});
         else if (!portNamed("spike", it.name)) {
-          if (it.name.empty()) diags_.report(DiagId::event_needs_name, it.range, {"spike"});
+          if (it.name.empty()) diags_.report(DiagId::event_needs_name, it.range, {"spike", "spike"});
           else diags_.report(DiagId::unknown_event, it.nameRange, {"spike", it.name});
         }
       } else if (kind == "signal") {
-        if (it.name.empty()) diags_.report(DiagId::event_needs_name, it.range, {"modulator"});
+        if (it.name.empty()) diags_.report(DiagId::event_needs_name, it.range, {"signal", "modulator"});
         else if (!portNamed("modulator", it.name)) diags_.report(DiagId::unknown_event, it.nameRange, {"modulator", it.name});
         else portNamed("modulator", it.name)->used = true;
       }
@@ -1599,7 +1685,10 @@ void Sema::instantiateSynapse(ModelInfo &syn, const Symbol &pre, const ModelInfo
   ctx.post = post;
   ctx.bindings = &bindings;
   ctx.ontoType = onto;
+  activeBindings_ = &bindings;
+  for (Symbol *s : syn.functions) s->resolved = false;
   checkModelItems(syn, *syn.items, ctx);
+  activeBindings_ = nullptr;
 }
 
 void Sema::checkConnect(NetItem &it, const Ctx &ctx) {
@@ -1637,10 +1726,24 @@ void Sema::checkConnect(NetItem &it, const Ctx &ctx) {
       s->used = true;
       syn = s->model;
       std::set<std::string> given;
-      for (Arg &a : it.synapse.args) {
+      bool named = false;
+      for (size_t ai = 0; ai < it.synapse.args.size(); ++ai) {
+        Arg &a = it.synapse.args[ai];
+        // Positional arguments take the parameters in declaration order: static(1 pA).
         if (a.name.empty()) {
-          diags_.report(DiagId::unknown_argument, a.value->range, {it.synapse.name, "(positional)"});
-          continue;
+          if (named) {
+            diags_.report(DiagId::positional_after_named, a.value->range);
+            continue;
+          }
+          if (ai >= syn->params.size()) {
+            diags_.report(DiagId::wrong_arg_count, a.value->range,
+                          {it.synapse.name, std::to_string(syn->params.size()), std::to_string(it.synapse.args.size())});
+            continue;
+          }
+          a.name = syn->params[ai]->name;
+          a.nameRange = a.value->range;
+        } else {
+          named = true;
         }
         Symbol *p = syn->scope.findLocal(a.name);
         if (!p || p->kind != SymKind::Param) {
@@ -1664,9 +1767,16 @@ void Sema::checkConnect(NetItem &it, const Ctx &ctx) {
           requireAssignable(pt, v, a.value->range, "parameter '" + a.name + "' of '" + it.synapse.name + "'");
         }
       }
-      for (Symbol *p : syn->params)
-        if (!p->init && !given.count(p->name))
+      for (Symbol *p : syn->params) {
+        if (given.count(p->name)) continue;
+        if (!p->init) {
           diags_.report(DiagId::missing_parameter_value, it.synapse.range, {p->name, it.synapse.name});
+        } else if (p->generic) {
+          Type v = check(*p->init, p->ctx); // the default fixes the unit
+          v.random = false;
+          bindings[p->name] = v;
+        }
+      }
     }
   }
 
@@ -1714,7 +1824,7 @@ void Sema::checkConnect(NetItem &it, const Ctx &ctx) {
       }
       Symbol *t = target->scope.findLocal(field);
       if (t && t->kind != SymKind::State && t->kind != SymKind::Port) {
-        diags_.report(DiagId::onto_not_input, it.ontoRange, {field, kindName(t->kind)});
+        diags_.report(DiagId::onto_not_input, it.ontoRange, {field, withArticle(kindName(t->kind))});
         continue;
       }
       ontoType = memberOf(*target, field, it.ontoRange, owner, 0);
@@ -1729,8 +1839,38 @@ void Sema::checkConnect(NetItem &it, const Ctx &ctx) {
         if (diags_.errorCount() > before)
           diags_.report(DiagId::note_instantiated, it.synapse.range, {it.synapse.name, post->model->name});
       }
+    } else if (haveOnto) {
+      for (Symbol *pre : pres)
+        if (pre) checkDirectInput(*pre, ontoType, it);
     }
   }
+}
+
+/// A connect without a synapse hands its input straight to the target: a current source
+/// its amplitude, an analog source its signal, anything that spikes a count of spikes.
+void Sema::checkDirectInput(const Symbol &pre, const Type &onto, NetItem &it) {
+  Type delivered = Type::real();
+  bool spikes = true;
+  if (pre.kind == SymKind::Source && pre.item && !pre.item->encoder.present) {
+    const std::string &kind = pre.item->source.name;
+    const char *argName = kind == "current" ? "amplitude" : kind == "analog" ? "signal" : nullptr;
+    if (argName) {
+      spikes = false;
+      for (Arg &a : pre.item->source.args)
+        if (a.name == argName) {
+          Ctx c;
+          c.scope = pre.ctx.scope;
+          c.inNetwork = true;
+          delivered = check(*a.value, c);
+        }
+    }
+  }
+  if (onto.kind == Type::Bool) {
+    if (!spikes) diags_.report(DiagId::type_mismatch, it.ontoRange, {"input of '" + it.onto.back() + "'", "spikes", delivered.str()});
+    return;
+  }
+  delivered.random = false;
+  requireAssignable(onto, delivered, it.ontoRange, "input delivered to '" + it.onto.back() + "'");
 }
 
 void Sema::checkNetwork(NetworkDef &net, Scope &moduleScope) {
@@ -1757,6 +1897,7 @@ void Sema::checkNetwork(NetworkDef &net, Scope &moduleScope) {
     if (it.name.empty()) continue;
     Symbol *s = newSymbol(kind, it.name, it.nameRange);
     s->ctx = ctx;
+    s->item = &it;
     if (kind == SymKind::NetConst || kind == SymKind::Signal) {
       s->init = it.value.get();
       s->declType = it.type ? &*it.type : nullptr;
@@ -1779,7 +1920,7 @@ void Sema::checkNetwork(NetworkDef &net, Scope &moduleScope) {
     Type t = check(*it.value, ctx);
     auto n = constInt(*it.value, ctx);
     if (t.isError()) continue;
-    if (t.kind != Type::Int || !n || *n <= 0 || *n > (1LL << 31)) {
+    if (t.kind != Type::Int || !n || *n <= 0 || *n >= (1LL << 31)) {
       diags_.report(DiagId::population_size, it.value->range, {exprToString(*it.value)});
       continue;
     }
@@ -1909,7 +2050,7 @@ void Sema::checkNetwork(NetworkDef &net, Scope &moduleScope) {
         }
         if (port->kind != SymKind::Port || port->portKind != "modulator") {
           std::string what = port->kind == SymKind::Port ? port->portKind + " input" : kindName(port->kind);
-          diags_.report(DiagId::broadcast_target, lv.pathRanges[1], {lv.path[1], what});
+          diags_.report(DiagId::broadcast_target, lv.pathRanges[1], {lv.path[1], withArticle(what)});
           continue;
         }
         port->used = true;
@@ -1932,9 +2073,18 @@ void Sema::checkNetwork(NetworkDef &net, Scope &moduleScope) {
         Type t = memberOf(*s->model, rt.member, rt.memberRange, rt.pop.name, 0);
         if (!t.isError()) dump_ << "  record " << rt.pop.name << "." << rt.member << ": " << t.str() << "\n";
       }
-      if (it.every) expectDim(*it.every, ctx, timeDim(), DiagId::not_time, "a recording interval");
-      if (it.from) expectDim(*it.from, ctx, timeDim(), DiagId::not_time, "a recording start");
-      if (it.to) expectDim(*it.to, ctx, timeDim(), DiagId::not_time, "a recording end");
+      if (it.every && expectDim(*it.every, ctx, timeDim(), DiagId::not_time, "a recording interval"))
+        if (auto v = constValue(*it.every, ctx); v && *v <= 0)
+          diags_.report(DiagId::not_positive, it.every->range, {"a recording interval", exprToString(*it.every)});
+      bool fromOk = it.from && expectDim(*it.from, ctx, timeDim(), DiagId::not_time, "a recording start");
+      bool toOk = it.to && expectDim(*it.to, ctx, timeDim(), DiagId::not_time, "a recording end");
+      if (fromOk && it.from->type.isNumeric() && constValue(*it.from, ctx) && *constValue(*it.from, ctx) < 0)
+        diags_.report(DiagId::not_positive, it.from->range, {"a recording start", exprToString(*it.from)});
+      if (fromOk && toOk && it.from->type.isNumeric() && it.to->type.isNumeric()) {
+        auto a = constValue(*it.from, ctx), b = constValue(*it.to, ctx);
+        if (a && b && *b <= *a)
+          diags_.report(DiagId::record_window, it.to->range, {exprToString(*it.to), exprToString(*it.from)});
+      }
       break;
     }
     case NetItemKind::Run: {
@@ -1943,7 +2093,9 @@ void Sema::checkNetwork(NetworkDef &net, Scope &moduleScope) {
         break;
       }
       run = &it;
-      expectDim(*it.value, ctx, timeDim(), DiagId::not_time, "the run duration");
+      if (expectDim(*it.value, ctx, timeDim(), DiagId::not_time, "the run duration"))
+        if (auto v = constValue(*it.value, ctx); v && *v <= 0)
+          diags_.report(DiagId::not_positive, it.value->range, {"the run duration", exprToString(*it.value)});
       std::set<std::string> seen;
       for (Arg &o : it.options) {
         if (!seen.insert(o.name).second) {
@@ -1953,7 +2105,7 @@ void Sema::checkNetwork(NetworkDef &net, Scope &moduleScope) {
         if (o.name == "dt") {
           if (expectDim(*o.value, ctx, timeDim(), DiagId::not_time, "dt"))
             if (auto v = constValue(*o.value, ctx); v && *v <= 0)
-              diags_.report(DiagId::delay_not_positive, o.value->range, {exprToString(*o.value)});
+              diags_.report(DiagId::not_positive, o.value->range, {"dt", exprToString(*o.value)});
         } else if (o.name == "seed") {
           Type t = check(*o.value, ctx);
           if (!t.isError() && t.kind != Type::Int) diags_.report(DiagId::not_integer, o.value->range, {"seed", t.str()});
