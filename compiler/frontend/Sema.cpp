@@ -50,6 +50,7 @@ const char *kindName(SymKind k) {
 
 struct Scope;
 struct ModelInfo;
+struct Symbol;
 
 /// Where an expression is checked; decides which names and functions are allowed.
 struct Ctx {
@@ -57,11 +58,13 @@ struct Ctx {
   bool inSynapse = false;        // pre./post. and deliver allowed
   bool inNetwork = false;        // population members, network-only functions
   bool allowRandom = false;      // distributions (initial values, weights, delays)
-  bool allowIndexVars = false;   // i, j in connect expressions
+  bool allowIndexVars = false;   // i (and in connects j) as neuron indices
+  bool allowPostIndex = false;
   bool inDynamics = false;
   // Synapse instantiation: the models at both ends and the types of generic parameters.
   const ModelInfo *pre = nullptr, *post = nullptr;
   const std::string *preSource = nullptr;  // the pre end is this source: it has only spikes
+  const Symbol *computedOnce = nullptr;    // checking the value of a parameter, internal or constant
   const std::map<std::string, Type> *bindings = nullptr;
   const Type *ontoType = nullptr;
   const char *container = "neuron";
@@ -135,6 +138,7 @@ size_t editDistance(const std::string &a, const std::string &b) {
 /// The closest of `candidates` to `name`, if close enough to be a likely typo.
 std::string closest(const std::string &name, const std::vector<std::string> &candidates) {
   std::string best;
+  if (name.size() < 2) return best; // every one-letter name is one edit from another
   size_t bestD = std::max<size_t>(1, name.size() / 3) + 1;
   for (const auto &c : candidates) {
     size_t d = editDistance(name, c);
@@ -505,6 +509,9 @@ Type Sema::typeOf(Symbol &s) {
   Type initT;
   if (s.init) {
     Ctx c = s.ctx;
+    bool once = s.kind == SymKind::Param || s.kind == SymKind::Internal || s.kind == SymKind::Const ||
+                s.kind == SymKind::NetConst;
+    if (once) c.computedOnce = &s;
     initT = check(*s.init, c);
   }
   if (hasDecl) {
@@ -697,13 +704,24 @@ Type Sema::check(Expr &e, const Ctx &ctx) {
 }
 
 Type Sema::checkName(Expr &e, const Ctx &ctx) {
-  if (ctx.allowIndexVars && (e.text == "i" || e.text == "j") && !ctx.scope->find(e.text)) return Type::integer();
+  if (ctx.allowIndexVars && (e.text == "i" || (e.text == "j" && ctx.allowPostIndex)) && !ctx.scope->find(e.text))
+    return Type::integer();
   Symbol *s = ctx.scope->find(e.text);
   if (!s) {
     reportUndeclared(e.text, e.range, *ctx.scope);
     return Type::error();
   }
   s->used = true;
+  if (ctx.computedOnce) {
+    // Parameters, internals and constants are computed once, before the simulation.
+    bool varies = s->kind == SymKind::State || s->kind == SymKind::Port || s->kind == SymKind::Alias ||
+                  (s->kind == SymKind::Builtin && (s->name == "t"));
+    if (varies) {
+      diags_.report(DiagId::reads_state, e.range,
+                    {ctx.computedOnce->name, withArticle(kindName(s->kind)) + " '" + s->name + "'"});
+      return Type::error();
+    }
+  }
   switch (s->kind) {
   case SymKind::Function:
   case SymKind::Neuron:
@@ -1011,6 +1029,10 @@ Type Sema::checkCall(Expr &e, const Ctx &ctx) {
     size = 0;
     break;
   case Fn::RandomDraw:
+    if (ctx.computedOnce) {
+      diags_.report(DiagId::reads_state, callee.range, {ctx.computedOnce->name, "a random draw '" + name + "'"});
+      return Type::error();
+    }
     if (!arity(0, 0)) return Type::error();
     r = Type::real();
     break;
@@ -1471,6 +1493,10 @@ void Sema::checkModelItems(ModelInfo &info, std::vector<ModelItem> &items, Ctx c
           continue;
         }
         Type x = typeOf(*s);
+        if (x.kind == Type::Int || x.kind == Type::Bool) {
+          diags_.report(DiagId::type_mismatch, st->nameRange, {"a state with a derivative", "real", x.str()});
+          continue;
+        }
         if (rhs.isError() || x.isError() || rhs.kind == Type::Any || x.kind == Type::Any) continue;
         if (!rhs.isNumeric() || !x.isNumeric()) {
           diags_.report(DiagId::type_mismatch, st->value->range, {"the derivative of '" + st->name + "'", "a number", rhs.str()});
@@ -1519,10 +1545,9 @@ void Sema::checkModelItems(ModelInfo &info, std::vector<ModelItem> &items, Ctx c
         if (!info.isSynapse) diags_.report(DiagId::event_not_allowed, it.range, {kind, container});
       } else if (kind == "spike") {
         if (info.isSynapse) diags_.report(DiagId::event_not_allowed, it.range, {kind, container});
-        else if (!portNamed("spike", it.name)) {
-          if (it.name.empty()) diags_.report(DiagId::event_needs_name, it.range, {"spike", "spike"});
-          else diags_.report(DiagId::unknown_event, it.nameRange, {"spike", it.name});
-        }
+        else if (it.name.empty()) diags_.report(DiagId::event_needs_name, it.range, {"spike", "spike"});
+        else if (Symbol *port = portNamed("spike", it.name)) port->used = true;
+        else diags_.report(DiagId::unknown_event, it.nameRange, {"spike", it.name});
       } else if (kind == "signal") {
         if (it.name.empty()) diags_.report(DiagId::event_needs_name, it.range, {"signal", "modulator"});
         else if (!portNamed("modulator", it.name)) diags_.report(DiagId::unknown_event, it.nameRange, {"modulator", it.name});
@@ -1616,6 +1641,8 @@ void Sema::checkArgs(const std::string &what, std::vector<Arg> &args, const std:
       break;
     case ArgKind::Count:
       if (t.kind != Type::Int) diags_.report(DiagId::not_integer, a.value->range, {argWhat, t.str()});
+      else if (auto v = constValue(*a.value, ctx); v && *v <= 0)
+        diags_.report(DiagId::not_positive, a.value->range, {argWhat, exprToString(*a.value)});
       break;
     case ArgKind::Bool:
       if (t.kind != Type::Bool) diags_.report(DiagId::not_boolean, a.value->range, {argWhat, t.str()});
@@ -1706,6 +1733,7 @@ void Sema::checkConnect(NetItem &it, const Ctx &ctx) {
   Ctx ectx = ctx;
   ectx.allowRandom = true;
   ectx.allowIndexVars = true;
+  ectx.allowPostIndex = true;
 
   // The synapse and its arguments: generic parameters take the unit of their argument.
   ModelInfo *syn = nullptr;
