@@ -1081,13 +1081,16 @@ Type Sema::memberOf(const ModelInfo &m, const std::string &member, SourceRange r
   Symbol *s = m.scope.findLocal(member);
   bool visible = s && (s->kind == SymKind::Param || s->kind == SymKind::State || s->kind == SymKind::Internal ||
                        s->kind == SymKind::Port || s->kind == SymKind::Alias);
+  // Besides its declarations, a neuron has `spikes` and a segment `fired` (bool each step).
+  const char *implicit = m.segmentItem ? "fired" : m.isSynapse ? nullptr : "spikes";
   if (!visible) {
-    if (member == "spikes" || member == "fired") {
+    if (implicit && member == implicit) {
       Type t = Type::boolean();
       t.vectorSize = size;
       return t;
     }
-    std::vector<std::string> names = {"spikes"};
+    std::vector<std::string> names;
+    if (implicit) names.push_back(implicit);
     for (auto &[n, sym] : m.scope.names) names.push_back(n);
     std::string hint = closest(member, names);
     if (hint.empty()) diags_.report(DiagId::unknown_member, r, {owner, member});
@@ -1096,6 +1099,10 @@ Type Sema::memberOf(const ModelInfo &m, const std::string &member, SourceRange r
   }
   s->used = true;
   Type t = typeOf(*s);
+  if (size > 0 && t.vectorSize > 0) {
+    diags_.report(DiagId::nested_vector, r, {member, std::to_string(size)});
+    return Type::error();
+  }
   if (size > 0) t.vectorSize = size;
   return t;
 }
