@@ -836,7 +836,12 @@ Type Sema::checkCall(Expr &e, const Ctx &ctx) {
   Expr &callee = *e.children[0];
   size_t nargs = e.children.size() - 1;
   if (callee.kind != ExprKind::Name) {
-    diags_.report(DiagId::not_callable, callee.range, {exprToString(callee)});
+    // Check the callee first: an undeclared name inside it is the better message.
+    int before = diags_.errorCount();
+    Type ct = check(callee, ctx);
+    std::string text = exprToString(callee);
+    if (text.size() > 40) text = text.substr(0, 37) + "...";
+    if (diags_.errorCount() == before && !ct.isError()) diags_.report(DiagId::not_callable, callee.range, {text});
     return Type::error();
   }
   const std::string &name = callee.text;
@@ -956,7 +961,8 @@ Type Sema::checkCall(Expr &e, const Ctx &ctx) {
     if (!arity(1, 1) || !numeric(0)) return Type::error();
     auto u = args[0].unit.sqrt();
     if (!u) {
-      diags_.report(DiagId::sqrt_odd_dimension, argRange(0), {args[0].str()});
+      if (args[0].unit.dim.sqrt()) diags_.report(DiagId::sqrt_inexact_scale, argRange(0), {args[0].str()});
+      else diags_.report(DiagId::sqrt_odd_dimension, argRange(0), {args[0].str()});
       return Type::error();
     }
     r = Type::real(*u);
