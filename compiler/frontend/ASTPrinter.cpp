@@ -120,7 +120,7 @@ void print(const Expr &e, std::string &out) {
     printChild(*e.children[2], PCond, out);
     break;
   case ExprKind::Call:
-    printChild(*e.children[0], PPostfix, out);
+    printChild(*e.children[0], e.children[0]->kind == ExprKind::Number ? PPrimary + 1 : PPostfix, out);
     out += '(';
     for (size_t i = 1; i < e.children.size(); ++i) {
       if (i > 1) out += ", ";
@@ -141,7 +141,8 @@ void print(const Expr &e, std::string &out) {
     out += ']';
     break;
   case ExprKind::Member:
-    printChild(*e.children[0], PPostfix, out);
+    // `1 .foo` printed as `1.foo` would read as the number `1.` with the unit `foo`.
+    printChild(*e.children[0], e.children[0]->kind == ExprKind::Number ? PPrimary + 1 : PPostfix, out);
     out += '.';
     out += e.member;
     break;

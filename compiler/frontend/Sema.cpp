@@ -2303,16 +2303,13 @@ SemaResult Sema::run(const std::vector<SemaModuleInput> &modules) {
   std::ostringstream head;
   for (Symbol *c : consts) head << "const " << c->name << ": " << c->type.str() << "\n";
   for (Symbol *f : functions) head << "function " << f->name << ": " << f->type.str() << "\n";
+  std::string networksText = dump_.str();
+  dump_.str("");
   for (auto &[info, module] : models) {
-    std::string saved = dump_.str();
-    dump_.str("");
     dump_ << (info->isSynapse ? "synapse " : "neuron ") << info->name << "\n";
     dumpModel(*info);
-    head << dump_.str();
-    dump_.str("");
-    dump_ << saved;
   }
-  result_.summary = head.str() + dump_.str();
+  result_.summary = head.str() + dump_.str() + networksText;
   return result_;
 }
 
