@@ -75,6 +75,9 @@ private:
   std::set<std::tuple<uint32_t, uint32_t, uint32_t, std::string>> seen_;
 };
 
+/// Levenshtein distance in bytes, for "did you mean" suggestions.
+size_t editDistance(const std::string &a, const std::string &b);
+
 /// Thrown for conditions that mean a bug in somac, never for bad user input.
 struct InternalError : std::runtime_error {
   using std::runtime_error::runtime_error;

@@ -59,17 +59,6 @@ std::string describeOffending(const Token *t) {
   return "'" + t->getText() + "'";
 }
 
-size_t editDistance(const std::string &a, const std::string &b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
 
 /// "; expected A, B or C" for a short list; for a long one, a keyword the offending word
 /// is probably a misspelling of, or the keywords that may stand here.

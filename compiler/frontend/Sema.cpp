@@ -123,17 +123,6 @@ std::string withArticle(const std::string &noun) {
   return (vowel ? "an " : "a ") + noun;
 }
 
-size_t editDistance(const std::string &a, const std::string &b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
 
 /// The closest of `candidates` to `name`, if close enough to be a likely typo.
 std::string closest(const std::string &name, const std::vector<std::string> &candidates) {
