@@ -4,6 +4,7 @@
 // error. User errors never print a stack trace; internal errors say that they are ours.
 #include "ASTPrinter.h"
 #include "Frontend.h"
+#include "Lower.h"
 
 #include <pthread.h>
 #include <unistd.h>
@@ -29,6 +30,8 @@ Commands:
   emit --stage=STAGE FILE  print one stage of the pipeline:
                              ast   canonical source, as parsed
                              sema  every definition with resolved types and units
+                             model the model IR of each neuron and synapse: units
+                                   folded, and how each group of ODEs is integrated
 
 Options:
   -I DIR                   add DIR to the import search path (also -IDIR)
@@ -105,9 +108,9 @@ Options parseArgs(int argc, char **argv) {
   if (o.command != "check" && o.command != "emit") usageError("unknown command '" + o.command + "'");
   if (o.files.empty()) usageError("no input file");
   if (o.command == "emit") {
-    if (o.stage.empty()) usageError("emit needs --stage=ast|sema");
-    if (o.stage != "ast" && o.stage != "sema")
-      usageError("unknown stage '" + o.stage + "' (available: ast, sema)");
+    if (o.stage.empty()) usageError("emit needs --stage=ast|sema|model");
+    if (o.stage != "ast" && o.stage != "sema" && o.stage != "model")
+      usageError("unknown stage '" + o.stage + "' (available: ast, sema, model)");
     if (o.files.size() != 1) usageError("emit takes exactly one file");
   } else if (!o.stage.empty()) {
     usageError("--stage is only for 'emit'");
@@ -135,7 +138,17 @@ int runFile(const Options &o, const std::string &file) {
   bool ok = main && fe.analyze();
   fe.diags().finish();
   if (!ok) return kExitModelError;
-  if (o.command == "emit") {
+  if (o.command == "emit" && o.stage == "model") {
+    fe.diags().beginSorted();
+    std::vector<ir::Model> models = lowerModels(fe.sema(), fe.diags());
+    fe.diags().endSorted();
+    fe.diags().finish();
+    if (fe.diags().hasErrors()) return kExitModelError;
+    for (size_t i = 0; i < models.size(); ++i) {
+      if (i) std::cout << '\n';
+      ir::printModel(models[i], std::cout);
+    }
+  } else if (o.command == "emit") {
     std::cout << fe.sema().summary;
   } else if (!o.quiet) {
     const SemaResult &r = fe.sema();

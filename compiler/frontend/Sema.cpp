@@ -2299,6 +2299,43 @@ SemaResult Sema::run(const std::vector<SemaModuleInput> &modules) {
     dumpModel(*info);
   }
   result_.summary = head.str() + dump_.str() + networksText;
+
+  // The typed view later stages lower from.
+  for (auto &[info, module] : models) {
+    ModelSummary ms;
+    ms.def = info->def;
+    for (Symbol *s : info->members) {
+      MemberInfo m;
+      switch (s->kind) {
+      case SymKind::Param: m.kind = MemberInfo::Param; break;
+      case SymKind::State: m.kind = MemberInfo::State; break;
+      case SymKind::Internal: m.kind = MemberInfo::Internal; break;
+      case SymKind::Port: m.kind = MemberInfo::Input; break;
+      case SymKind::Alias: m.kind = MemberInfo::Alias; break;
+      case SymKind::Segment: m.kind = MemberInfo::Segment; break;
+      default: continue;
+      }
+      m.name = s->name;
+      m.type = s->type;
+      m.inputKind = s->portKind;
+      m.init = s->init;
+      m.generic = s->generic;
+      m.range = s->range;
+      ms.members.push_back(std::move(m));
+    }
+    for (Symbol *f : info->functions) {
+      MemberInfo m;
+      m.kind = MemberInfo::Function;
+      m.name = f->name;
+      m.type = f->type;
+      m.function = f->function;
+      m.range = f->range;
+      ms.members.push_back(std::move(m));
+    }
+    result_.models.push_back(std::move(ms));
+  }
+  for (Symbol *c : consts) result_.globals.push_back({c->name, c->type, c->init, nullptr});
+  for (Symbol *f : functions) result_.globals.push_back({f->name, f->type, nullptr, f->function});
   return result_;
 }
 

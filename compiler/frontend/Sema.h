@@ -30,8 +30,35 @@ struct SemaModuleInput {
   std::vector<const Module *> imports;  // modules whose definitions it sees
 };
 
+/// A declaration of a neuron or synapse as sema resolved it; later stages lower from this.
+struct MemberInfo {
+  enum Kind { Param, State, Internal, Input, Alias, Segment, Function } kind;
+  std::string name;
+  Type type;                          // resolved (vectors: type.vectorSize)
+  std::string inputKind;              // Input: current, conductance, spike, continuous, modulator
+  const Expr *init = nullptr;         // default, initial value or alias expression
+  const FunctionDef *function = nullptr;
+  bool generic = false;               // synapse parameter of type `quantity`
+  SourceRange range;
+};
+
+struct ModelSummary {
+  const ModelDef *def = nullptr;
+  std::vector<MemberInfo> members;    // declaration order
+};
+
+/// A module-level function or constant.
+struct GlobalInfo {
+  std::string name;
+  Type type;
+  const Expr *init = nullptr;         // constants
+  const FunctionDef *function = nullptr;
+};
+
 struct SemaResult {
   int neurons = 0, synapses = 0, networks = 0, functions = 0;
+  std::vector<ModelSummary> models;   // every neuron and synapse of the program
+  std::vector<GlobalInfo> globals;
   /// `somac emit --stage=sema`: every definition with the resolved type of each member.
   std::string summary;
 };

@@ -1,0 +1,357 @@
+#include "Lower.h"
+
+#include "OdeAnalysis.h"
+
+#include <cmath>
+#include <map>
+
+namespace soma {
+
+namespace {
+
+using namespace ir;
+
+/// Evaluates a unit expression that sema already accepted.
+Unit unitOf(const soma::Expr &u) {
+  switch (u.kind) {
+  case ExprKind::UnitWord: {
+    auto w = lookupUnitWord(u.text);
+    return w ? *w : Unit{};
+  }
+  case ExprKind::UnitBinary: {
+    Unit a = unitOf(*u.children[0]), b = unitOf(*u.children[1]);
+    auto r = u.text == "*" ? a.times(b) : a.dividedBy(b);
+    return r ? *r : Unit{};
+  }
+  case ExprKind::UnitPower: {
+    auto r = unitOf(*u.children[0]).pow(u.power);
+    return r ? *r : Unit{};
+  }
+  default: return Unit{};
+  }
+}
+
+Unit unitOf(const TypeSyntax &t) {
+  const soma::Expr &u = *t.unit;
+  if (u.kind == ExprKind::UnitWord && (u.text == "real" || u.text == "int" || u.text == "bool" || u.text == "quantity"))
+    return Unit{};
+  return unitOf(u);
+}
+
+const Unit &msUnit() {
+  static const Unit ms = *lookupUnitWord("ms");
+  return ms;
+}
+
+/// Factor that turns a number in `from` into the same quantity in `to` (equal dimensions).
+double factor(const Unit &from, const Unit &to) {
+  auto r = from.scale.dividedBy(to.scale);
+  return r ? r->toDouble() : from.scale.toDouble() / to.scale.toDouble();
+}
+
+NodeRef convert(NodeRef n, const Type &from, const Unit &to) {
+  if (from.kind != Type::Real && from.kind != Type::Int) return n;
+  double f = factor(from.unit, to);
+  return f == 1 ? n : binary(Op::Mul, n, constant(f));
+}
+
+class Lowerer {
+public:
+  Lowerer(const SemaResult &sema, DiagnosticEngine &diags) : sema_(sema), diags_(diags) {
+    for (const GlobalInfo &g : sema.globals) globals_[g.name] = &g;
+  }
+
+  Model lower(const ModelSummary &ms) {
+    Model m;
+    m_ = &m;
+    m.name = ms.def->name;
+    m.isSynapse = ms.def->isSynapse;
+    m.range = ms.def->nameRange;
+    // Slots first, so that expressions may refer to any member.
+    for (const MemberInfo &mi : ms.members) {
+      Variable v{mi.name, mi.type, nullptr, mi.inputKind, mi.range};
+      switch (mi.kind) {
+      case MemberInfo::Param: slots_[mi.name] = {Op::Param, int(m.params.size())}; m.params.push_back(v); break;
+      case MemberInfo::Internal: slots_[mi.name] = {Op::Internal, int(m.internals.size())}; m.internals.push_back(v); break;
+      case MemberInfo::State: slots_[mi.name] = {Op::State, int(m.states.size())}; m.states.push_back(v); break;
+      case MemberInfo::Input: slots_[mi.name] = {Op::Input, int(m.inputs.size())}; m.inputs.push_back(v); break;
+      case MemberInfo::Alias: aliases_[mi.name] = &mi; break;
+      case MemberInfo::Function: functions_[mi.name] = mi.function; break;
+      case MemberInfo::Segment: m.unsupported.push_back({"segment '" + mi.name + "'", mi.range}); break;
+      }
+      if (mi.type.vectorSize > 0 && mi.kind != MemberInfo::Segment)
+        m.unsupported.push_back({"vector '" + mi.name + "'", mi.range});
+    }
+    // Initial values, converted to the declared unit.
+    for (const MemberInfo &mi : ms.members) {
+      if (!mi.init || mi.kind == MemberInfo::Alias || mi.kind == MemberInfo::Segment || mi.kind == MemberInfo::Function)
+        continue;
+      auto [op, idx] = slots_[mi.name];
+      std::vector<Variable> &vars = op == Op::Param ? m.params : op == Op::Internal ? m.internals
+                                    : op == Op::State ? m.states : m.inputs;
+      vars[idx].init = convert(expr(*mi.init), mi.init->type, mi.type.unit);
+    }
+    for (const ModelItem &it : ms.def->items) item(it);
+    analyzeOdes(m, diags_);
+    m_ = nullptr;
+    return m;
+  }
+
+private:
+  // ---- expressions: the result is a number in the unit of e.type
+  NodeRef expr(const soma::Expr &e) {
+    switch (e.kind) {
+    case ExprKind::Number: return constant(e.value);
+    case ExprKind::Bool: return constant(e.boolValue ? 1 : 0);
+    case ExprKind::Name: return name(e);
+    case ExprKind::Endpoint:
+      return leaf(e.text == "pre" ? Op::PreState : Op::PostState, -1, e.member);
+    case ExprKind::Unary: {
+      NodeRef a = expr(*e.children[0]);
+      if (e.text == "+") return a;
+      return unary(e.text == "!" ? Op::Not : Op::Neg, a);
+    }
+    case ExprKind::Binary: return binaryExpr(e);
+    case ExprKind::Conditional: {
+      NodeRef c = expr(*e.children[0]);
+      NodeRef a = convert(expr(*e.children[1]), e.children[1]->type, e.type.unit);
+      NodeRef b = convert(expr(*e.children[2]), e.children[2]->type, e.type.unit);
+      return select(c, a, b);
+    }
+    case ExprKind::Call: return callExpr(e);
+    case ExprKind::Conversion: {
+      Unit to = unitOf(*e.children[1]);
+      return convert(expr(*e.children[0]), e.children[0]->type, to);
+    }
+    default:
+      unsupported("this expression (vectors, members, lists)", e.range);
+      return constant(NAN);
+    }
+  }
+
+  NodeRef name(const soma::Expr &e) {
+    for (auto it = locals_.rbegin(); it != locals_.rend(); ++it)
+      if (auto f = it->find(e.text); f != it->end()) return f->second;
+    if (auto s = slots_.find(e.text); s != slots_.end()) return leaf(s->second.first, s->second.second);
+    if (auto a = aliases_.find(e.text); a != aliases_.end()) {
+      // Aliases are inlined; the lowered tree is shared by every use.
+      auto &cached = aliasNodes_[e.text];
+      if (!cached) cached = convert(expr(*a->second->init), a->second->init->type, a->second->type.unit);
+      return cached;
+    }
+    if (auto g = globals_.find(e.text); g != globals_.end() && g->second->init) {
+      std::vector<std::map<std::string, NodeRef>> saved;
+      std::swap(saved, locals_);
+      NodeRef v = convert(expr(*g->second->init), g->second->init->type, g->second->type.unit);
+      std::swap(saved, locals_);
+      return v;
+    }
+    if (e.text == "t") return leaf(Op::Time, -1);
+    if (e.text == "dt") return leaf(Op::Dt, -1);
+    if (e.text == "pi") return constant(M_PI);
+    if (e.text == "e") return constant(M_E);
+    throw InternalError("lowering: unresolved name '" + e.text + "'");
+  }
+
+  NodeRef binaryExpr(const soma::Expr &e) {
+    const soma::Expr &l = *e.children[0], &r = *e.children[1];
+    const std::string &op = e.text;
+    NodeRef a = expr(l), b = expr(r);
+    static const std::map<std::string, Op> ops = {
+        {"+", Op::Add}, {"-", Op::Sub}, {"*", Op::Mul}, {"/", Op::Div}, {"%", Op::Mod}, {"^", Op::Pow},
+        {"<", Op::Lt}, {"<=", Op::Le}, {">", Op::Gt}, {">=", Op::Ge}, {"==", Op::Eq}, {"!=", Op::Ne},
+        {"&&", Op::And}, {"||", Op::Or}};
+    Op o = ops.at(op);
+    switch (o) {
+    case Op::Add: case Op::Sub: case Op::Mod:
+      // Same dimension: both sides in the result's unit.
+      return binary(o, convert(a, l.type, e.type.unit), convert(b, r.type, e.type.unit));
+    case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge: case Op::Eq: case Op::Ne:
+      if (l.type.kind == Type::Real || r.type.kind == Type::Real) {
+        const Unit &u = l.type.kind == Type::Real ? l.type.unit : r.type.unit;
+        return binary(o, convert(a, l.type, u), convert(b, r.type, u));
+      }
+      return binary(o, a, b);
+    default:
+      // * and / compose units with their scales; ^ has a constant exponent.
+      return binary(o, a, b);
+    }
+  }
+
+  NodeRef dimensionless(const soma::Expr &arg) { return convert(expr(arg), arg.type, Unit{}); }
+
+  NodeRef callExpr(const soma::Expr &e) {
+    const std::string &fn = e.children[0]->text;
+    std::vector<const soma::Expr *> args;
+    for (size_t i = 1; i < e.children.size(); ++i) args.push_back(e.children[i].get());
+
+    // User functions: local to the model, then module level. Inlined with their arguments
+    // converted to the declared parameter units.
+    const FunctionDef *f = nullptr;
+    if (auto it = functions_.find(fn); it != functions_.end()) f = it->second;
+    else if (auto g = globals_.find(fn); g != globals_.end()) f = g->second->function;
+    if (f) {
+      std::map<std::string, NodeRef> frame;
+      for (size_t i = 0; i < args.size(); ++i)
+        frame[f->params[i].name] = convert(expr(*args[i]), args[i]->type, unitOf(f->params[i].type));
+      locals_.push_back(std::move(frame));
+      NodeRef body = expr(*f->body);
+      locals_.pop_back();
+      return f->result ? convert(body, f->body->type, unitOf(*f->result)) : body;
+    }
+
+    static const std::map<std::string, bool> dimensionlessFns = {
+        {"exp", 1}, {"log", 1}, {"log10", 1}, {"log2", 1}, {"sin", 1}, {"cos", 1}, {"tan", 1}, {"tanh", 1},
+        {"sinh", 1}, {"cosh", 1}, {"asin", 1}, {"acos", 1}, {"atan", 1}, {"sigmoid", 1}, {"erf", 1},
+        {"floor", 1}, {"ceil", 1}, {"round", 1}};
+    if (dimensionlessFns.count(fn)) return call(fn, {dimensionless(*args[0])});
+    if (fn == "sqrt" || fn == "abs") return call(fn, {expr(*args[0])});
+    if (fn == "heaviside") return select(binary(Op::Ge, expr(*args[0]), constant(0)), constant(1), constant(0));
+    if (fn == "pow") return binary(Op::Pow, expr(*args[0]), dimensionless(*args[1]));
+    if (fn == "atan2")
+      return call(fn, {expr(*args[0]), convert(expr(*args[1]), args[1]->type, args[0]->type.unit)});
+    if ((fn == "min" || fn == "max" || fn == "clip") && (args.size() > 1 || args[0]->type.vectorSize == 0)) {
+      std::vector<NodeRef> xs;
+      for (auto *a : args) xs.push_back(convert(expr(*a), a->type, e.type.unit));
+      if (fn == "clip") return call("clip", xs);
+      NodeRef acc = xs[0];
+      for (size_t i = 1; i < xs.size(); ++i) acc = call(fn, {acc, xs[i]});
+      return acc;
+    }
+    if (fn == "random_uniform" || fn == "random_normal") return leaf(Op::Random, draws_++, fn);
+    unsupported("'" + fn + "' (vector or network function)", e.range);
+    return constant(NAN);
+  }
+
+  // ---- statements
+  void stmts(const soma::StmtList &in, ir::StmtList &out) {
+    locals_.emplace_back();
+    for (const StmtPtr &s : in) stmt(*s, out);
+    locals_.pop_back();
+  }
+
+  void stmt(const soma::Stmt &s, ir::StmtList &out) {
+    switch (s.kind) {
+    case StmtKind::Let: {
+      NodeRef v = expr(*s.value);
+      if (s.type) v = convert(v, s.value->type, unitOf(*s.type));
+      locals_.back()[s.name] = v;
+      break;
+    }
+    case StmtKind::Assign: {
+      ir::Stmt a;
+      a.kind = ir::Stmt::Assign;
+      a.range = s.range;
+      const LValue &lv = s.target;
+      Type targetType;
+      NodeRef current;
+      if (lv.index || (lv.path.size() > 1 && lv.path[0] != "pre" && lv.path[0] != "post")) {
+        unsupported("assignment to '" + lv.path.back() + "' (vectors, segments)", lv.range);
+        return;
+      }
+      if (lv.path[0] == "pre" || lv.path[0] == "post") {
+        a.targetOp = lv.path[0] == "pre" ? Op::PreState : Op::PostState;
+        a.targetName = lv.path[1];
+        targetType = s.value->type; // the other end decides; converted when connected
+        current = leaf(a.targetOp, -1, a.targetName);
+      } else {
+        auto slot = slots_.at(lv.path[0]);
+        a.target = slot.second;
+        targetType = m_->states[a.target].type;
+        current = leaf(Op::State, a.target);
+      }
+      NodeRef v = expr(*s.value);
+      if (s.op == "=") {
+        a.value = convert(v, s.value->type, targetType.unit);
+      } else if (s.op == "+=" || s.op == "-=") {
+        a.value = binary(s.op == "+=" ? Op::Add : Op::Sub, current, convert(v, s.value->type, targetType.unit));
+      } else {
+        a.value = binary(s.op == "*=" ? Op::Mul : Op::Div, current, convert(v, s.value->type, Unit{}));
+      }
+      out.push_back(std::move(a));
+      break;
+    }
+    case StmtKind::If: {
+      ir::Stmt i;
+      i.kind = ir::Stmt::If;
+      i.range = s.range;
+      i.value = expr(*s.value);
+      stmts(s.thenBody, i.thenBody);
+      stmts(s.elseBody, i.elseBody);
+      out.push_back(std::move(i));
+      break;
+    }
+    case StmtKind::Deliver: {
+      ir::Stmt d;
+      d.kind = ir::Stmt::Deliver;
+      d.range = s.range;
+      d.value = expr(*s.value);
+      d.valueType = s.value->type;
+      out.push_back(std::move(d));
+      break;
+    }
+    case StmtKind::Ode:
+    case StmtKind::Alias: break;
+    }
+  }
+
+  void item(const ModelItem &it) {
+    Model &m = *m_;
+    switch (it.kind) {
+    case ItemKind::Dynamics:
+      if (!it.word.empty()) m.methodOverride = it.word;
+      for (const StmtPtr &s : it.stmts) {
+        if (s->kind != StmtKind::Ode) continue;
+        int x = slots_.at(s->name).second;
+        // d x/dt in the rhs unit R; the state advances in its unit X per ms.
+        const Unit &R = s->value->type.unit, &X = m.states[x].type.unit;
+        auto perMs = R.times(msUnit());
+        double f = perMs ? factor(*perMs, X) : 1;
+        NodeRef rhs = expr(*s->value);
+        m.odes.push_back({x, f == 1 ? rhs : binary(Op::Mul, rhs, constant(f)), s->range});
+      }
+      break;
+    case ItemKind::Threshold: m.threshold = expr(*it.expr); break;
+    case ItemKind::Reset:
+      m.resetKind = it.word;
+      stmts(it.stmts, m.reset);
+      break;
+    case ItemKind::Refractory:
+      m.refractory = convert(expr(*it.expr), it.expr->type, msUnit());
+      for (const std::string &c : it.clamps) m.clamps.push_back(slots_.at(c).second);
+      break;
+    case ItemKind::Update: stmts(it.stmts, m.update); break;
+    case ItemKind::Continuous: stmts(it.stmts, m.continuous); break;
+    case ItemKind::On: {
+      EventBlock e{it.word, it.name, {}, it.range};
+      stmts(it.stmts, e.body);
+      m.events.push_back(std::move(e));
+      break;
+    }
+    default: break;
+    }
+  }
+
+  void unsupported(const std::string &what, SourceRange r) { m_->unsupported.push_back({what, r}); }
+
+  const SemaResult &sema_;
+  DiagnosticEngine &diags_;
+  Model *m_ = nullptr;
+  std::map<std::string, const GlobalInfo *> globals_;
+  std::map<std::string, std::pair<Op, int>> slots_;
+  std::map<std::string, const MemberInfo *> aliases_;
+  std::map<std::string, NodeRef> aliasNodes_;
+  std::map<std::string, const FunctionDef *> functions_;
+  std::vector<std::map<std::string, NodeRef>> locals_;
+  int draws_ = 0;
+};
+
+} // namespace
+
+std::vector<ir::Model> lowerModels(const SemaResult &sema, DiagnosticEngine &diags) {
+  std::vector<ir::Model> out;
+  for (const ModelSummary &ms : sema.models) out.push_back(Lowerer(sema, diags).lower(ms));
+  return out;
+}
+
+} // namespace soma

@@ -1,0 +1,136 @@
+// The model IR: one Model per neuron or synapse kind, lowered from the checked AST.
+//
+// Expressions are immutable DAG nodes. Every value is a plain double in a known unit: the
+// unit sema gave the expression. Lowering has already inserted the exact scale factors, so
+// nothing below this point knows about units: a state holds its value in its declared unit,
+// an ODE right-hand side is the derivative of that value per millisecond, and time (t, dt)
+// is in milliseconds. Aliases, lets and user functions are inlined.
+#pragma once
+
+#include "AST.h"
+
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace soma::ir {
+
+enum class Op {
+  Const, Param, Internal, State, Input, Time, Dt,
+  PreState, PostState,          // synapses: a member of the neuron at either end (by name)
+  Neg, Not,
+  Add, Sub, Mul, Div, Mod, Pow,
+  Lt, Le, Gt, Ge, Eq, Ne, And, Or,
+  Select,                       // args: condition, then, else
+  Call,                         // built-in math by name: exp, log, tanh, min, max, clip, ...
+  Random,                       // name: random_uniform | random_normal; index: draw number
+};
+
+struct Node;
+using NodeRef = std::shared_ptr<const Node>;
+
+struct Node {
+  Op op;
+  double value = 0;             // Const
+  int index = -1;               // Param/Internal/State/Input slot, Random draw number
+  std::string name;             // Call function, Pre/PostState member, Random kind
+  std::vector<NodeRef> args;
+};
+
+// Builders fold constants and drop neutral operands, so printed IR stays readable and
+// derivatives do not explode.
+NodeRef constant(double v);
+NodeRef leaf(Op op, int index, std::string name = {});
+NodeRef unary(Op op, NodeRef a);
+NodeRef binary(Op op, NodeRef a, NodeRef b);
+NodeRef select(NodeRef c, NodeRef a, NodeRef b);
+NodeRef call(std::string fn, std::vector<NodeRef> args);
+
+bool isConst(const NodeRef &n, double v);
+/// True if `n` reads any node for which `pred` holds.
+bool reads(const NodeRef &n, bool (*pred)(const Node &));
+/// d n / d State[state], simplified; null if the expression is not differentiable in a
+/// way the analysis trusts (a state inside a condition, a call without a known derivative).
+NodeRef derivative(const NodeRef &n, int state);
+/// `n` with State[i] replaced by values[i] where values[i] is non-null.
+NodeRef substitute(const NodeRef &n, const std::vector<NodeRef> &values);
+
+/// One declared variable of a model.
+struct Variable {
+  std::string name;
+  Type type;                    // unit and kind from sema
+  NodeRef init;                 // default / initial value (may be null)
+  std::string inputKind;        // inputs only
+  SourceRange range;
+};
+
+struct Stmt;
+using StmtList = std::vector<Stmt>;
+
+/// Assignments are lowered to plain `=`: `x += v` becomes `x = x + v` with v converted.
+struct Stmt {
+  enum Kind { Assign, If, Deliver } kind;
+  Op targetOp = Op::State;      // State, PreState or PostState
+  int target = -1;
+  std::string targetName;
+  NodeRef value;                // Assign/Deliver value, If condition
+  Type valueType;               // Deliver: the unit the value is in (the target converts)
+  StmtList thenBody, elseBody;
+  SourceRange range;
+};
+
+struct Ode {
+  int state;
+  NodeRef rhs;                  // d state / dt, in the state's unit per ms
+  SourceRange range;
+};
+
+/// How a group of coupled ODEs is advanced over one step.
+enum class Method { Exact, Euler, RK4, RKF45, ExpEuler, Implicit };
+const char *methodName(Method m);
+
+struct Subsystem {
+  std::vector<int> states;      // indices into Model::states, in declaration order
+  Method method = Method::RK4;
+  bool linear = false;          // affine with constant coefficients: x' = A x + b
+  std::string why;              // why this method: "linear, constant coefficients", ...
+  std::vector<std::vector<NodeRef>> A;  // linear only: A[i][j] = d x_i' / d x_j (params only)
+  std::vector<NodeRef> b;       // linear only: x' at x = 0 (params and inputs)
+};
+
+struct EventBlock {
+  std::string kind;             // pre, post, spike, signal
+  std::string name;
+  StmtList body;
+  SourceRange range;
+};
+
+/// A construct this lowering cannot express yet; a target reports it as unsupported.
+struct Unsupported {
+  std::string what;
+  SourceRange range;
+};
+
+struct Model {
+  std::string name;
+  bool isSynapse = false;
+  SourceRange range;
+  std::vector<Variable> params, internals, states, inputs;
+  std::vector<Ode> odes;
+  std::vector<Subsystem> subsystems;
+  std::string methodOverride;   // `dynamics using NAME`
+  NodeRef threshold;            // null: never fires
+  std::string resetKind;        // "", "hard", "soft"
+  StmtList reset, update, continuous;
+  NodeRef refractory;           // in ms; null: none
+  std::vector<int> clamps;      // states held during refractoriness
+  std::vector<EventBlock> events;
+  std::vector<Unsupported> unsupported;
+};
+
+std::string toString(const NodeRef &n, const Model &m);
+/// `somac emit --stage=model`.
+void printModel(const Model &m, std::ostream &out);
+
+} // namespace soma::ir

@@ -1,0 +1,19 @@
+// ODE analysis: which states are integrated together, and how.
+//
+// A state whose derivative is affine in the states, with coefficients that depend only on
+// parameters (and a constant term that may also read inputs, held over one step), is
+// "linear"; linear states that only depend on each other form one subsystem integrated
+// exactly with the propagator exp(A·dt), as NEST does. Every other state is integrated
+// numerically, all of them together (default RK4). `dynamics using METHOD` overrides the
+// default; asking for `exact` on a nonlinear model is an error at the offending equation.
+#pragma once
+
+#include "Diagnostics.h"
+#include "ModelIR.h"
+
+namespace soma {
+
+/// Fills m.subsystems from m.odes.
+void analyzeOdes(ir::Model &m, DiagnosticEngine &diags);
+
+} // namespace soma
