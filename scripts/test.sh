@@ -2,7 +2,7 @@
 # The Soma test command. README and .ci/run both run exactly this. Stages:
 #
 #   1. build/       Release build (configured here if it is not yet)
-#   2. unit tests   GoogleTest (build/bin/soma_unit_tests)
+#   2. unit tests   GoogleTest (build/bin/soma_unit_tests, soma_runtime_tests)
 #   3. lit          the whole suite under test/, against build/bin/somac
 #   4. build-asan/  ASan+UBSan build; its unit tests, then the lit directories that drive
 #                   the front end (parse, sema, units, diagnostics, robustness) against it
@@ -135,6 +135,7 @@ if configure build -DCMAKE_BUILD_TYPE=Release "${CXX_ARG[@]}" && build "build" b
   mkdir -p "$RESULTS"
   stage "unit tests"
   gtest "unit tests" build/bin/soma_unit_tests
+  gtest "runtime tests" build/bin/soma_runtime_tests
   stage "lit: test/"
   lit "lit" build/test
   HAVE_BUILD=1
@@ -151,11 +152,12 @@ else
   stage "build-asan/ (ASan + UBSan)"
   if ! configure build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSOMA_SANITIZE=ON "${CXX_ARG[@]}"; then
     add "configure build-asan/" 0 1
-  elif build "build-asan" build-asan somac soma_unit_tests; then
+  elif build "build-asan" build-asan somac soma_unit_tests soma_runtime_tests; then
     export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:abort_on_error=1}
     stage "unit tests (ASan + UBSan)"
     gtest "unit tests (asan)" build-asan/bin/soma_unit_tests
+    gtest "runtime tests (asan)" build-asan/bin/soma_runtime_tests
     if [ "$HAVE_BUILD" = 1 ]; then
       dirs=()
       for d in parse sema units diagnostics robustness; do
