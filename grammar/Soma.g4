@@ -123,7 +123,7 @@ callArgs    : LPAREN argList? RPAREN ;
 argList     : arg (COMMA arg)* ;
 arg         : (argName ASSIGN)? expr ;
 /// Argument names may be words that are keywords elsewhere: delta(threshold = 0.1).
-argName     : IDENT | THRESHOLD | DELAY ;
+argName     : IDENT | THRESHOLD | DELAY | SIGNAL ;
 namedArg    : IDENT ASSIGN expr ;
 
 // ---------------------------------------------------------------- expressions

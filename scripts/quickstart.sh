@@ -51,4 +51,10 @@ echo
 echo "${#FILES[@]} files: $ok ok, $bad with errors; they define ${kinds[neuron]} neurons," \
      "${kinds[synapse]} synapses, ${kinds[network]} networks, ${kinds[function]} functions" \
      "and ${kinds[const]} constants"
-[ "$bad" -eq 0 ]
+[ "$bad" -eq 0 ] || exit 1
+
+# The main job: compile and simulate the CUBA benchmark network (Vogels & Abbott 2005).
+echo
+echo "== somac run examples/cuba.soma --out out/cuba"
+"$SOMAC" run examples/cuba.soma --out out/cuba
+echo "Open out/cuba/raster.svg in a browser to see the spikes."

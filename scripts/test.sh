@@ -136,6 +136,7 @@ if configure build -DCMAKE_BUILD_TYPE=Release "${CXX_ARG[@]}" && build "build" b
   stage "unit tests"
   gtest "unit tests" build/bin/soma_unit_tests
   gtest "runtime tests" build/bin/soma_runtime_tests
+  gtest "cpu target tests" build/bin/soma_cpu_tests
   stage "lit: test/"
   lit "lit" build/test
   HAVE_BUILD=1

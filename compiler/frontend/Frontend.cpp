@@ -116,6 +116,13 @@ Module *Frontend::loadFile(const std::string &path, SourceRange importedFrom) {
   return raw;
 }
 
+ExprPtr Frontend::parseExpression(const std::string &text, const std::string &label) {
+  uint32_t id = sm_.add(label, "const __value = " + text + "\n");
+  std::unique_ptr<Module> m = parseModule(sm_, id, diags_);
+  if (!m || m->defs.size() != 1 || m->defs[0].kind != DefKind::Const) return nullptr;
+  return std::move(m->defs[0].constant->value);
+}
+
 bool Frontend::analyze() {
   if (diags_.hasErrors()) return false;
   std::vector<SemaModuleInput> inputs;

@@ -10,6 +10,7 @@
 #include "Diagnostics.h"
 #include "Sema.h"
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <ostream>
@@ -31,11 +32,16 @@ public:
   Frontend(FrontendOptions options, std::ostream &diagOut);
 
   DiagnosticEngine &diags() { return diags_; }
+  /// When this Frontend was made: the front-end phase is timed from here.
+  std::chrono::steady_clock::time_point startTime() const { return start_; }
   const SourceManager &sources() const { return sm_; }
 
   /// Parses `path` and everything it imports. Returns the main module, or null if the
   /// file could not be read or parsed. Modules are kept in dependency order.
   Module *load(const std::string &path);
+  /// Parses `text` as one expression (for command-line overrides); the diagnostics name
+  /// `label` as its file. Null on a syntax error.
+  ExprPtr parseExpression(const std::string &text, const std::string &label);
   /// Runs semantic analysis over every loaded module. Returns false on errors.
   bool analyze();
 
@@ -54,6 +60,7 @@ private:
   std::vector<std::string> loading_;               // the import chain being loaded
   std::map<const Module *, std::vector<const Module *>> imports_;
   SemaResult sema_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
 } // namespace soma

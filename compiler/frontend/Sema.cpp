@@ -2334,6 +2334,8 @@ SemaResult Sema::run(const std::vector<SemaModuleInput> &modules) {
     }
     result_.models.push_back(std::move(ms));
   }
+  for (auto &[net, scope] : networks)
+    result_.networkDefs.push_back({net, !modules.empty() && scope == moduleScopes[modules.back().module]});
   for (Symbol *c : consts) result_.globals.push_back({c->name, c->type, c->init, nullptr});
   for (Symbol *f : functions) result_.globals.push_back({f->name, f->type, nullptr, f->function});
   return result_;

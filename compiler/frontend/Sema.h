@@ -55,9 +55,16 @@ struct GlobalInfo {
   const FunctionDef *function = nullptr;
 };
 
+/// A network sema checked; later stages build its graph from the typed AST.
+struct NetworkSummary {
+  const NetworkDef *def = nullptr;
+  bool inMainModule = false;          // defined in the main file (the last module)
+};
+
 struct SemaResult {
   int neurons = 0, synapses = 0, networks = 0, functions = 0;
   std::vector<ModelSummary> models;   // every neuron and synapse of the program
+  std::vector<NetworkSummary> networkDefs; // every network, modules in dependency order
   std::vector<GlobalInfo> globals;
   /// `somac emit --stage=sema`: every definition with the resolved type of each member.
   std::string summary;

@@ -91,7 +91,7 @@ bool isConstantExpr(const NodeRef &n) {
   if (n->args.empty()) return false;
   for (const NodeRef &a : n->args)
     if (!isConstantExpr(a)) return false;
-  return n->op != Op::Random;
+  return n->op != Op::Random && n->op != Op::Distribution;
 }
 
 } // namespace soma::ir

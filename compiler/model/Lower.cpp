@@ -89,12 +89,32 @@ public:
       auto [op, idx] = slots_[mi.name];
       std::vector<Variable> &vars = op == Op::Param ? m.params : op == Op::Internal ? m.internals
                                     : op == Op::State ? m.states : m.inputs;
-      vars[idx].init = convert(expr(*mi.init), mi.init->type, mi.type.unit);
+      // A generic (`quantity`) default keeps its own unit: the connect decides.
+      vars[idx].init = mi.generic ? expr(*mi.init) : convert(expr(*mi.init), mi.init->type, mi.type.unit);
     }
     for (const ModelItem &it : ms.def->items) item(it);
     analyzeOdes(m, diags_);
     m_ = nullptr;
     return m;
+  }
+
+  /// A network-level expression (lowerNetworkExpr).
+  NodeRef lowerNetwork(const soma::Expr &e, const NetworkExprContext &ctx, std::vector<Unsupported> *unsupported) {
+    Model scratch; // collects what cannot be lowered
+    m_ = &scratch;
+    net_ = &ctx;
+    if (ctx.network)
+      for (const NetItem &it : ctx.network->items)
+        if ((it.kind == NetItemKind::Const || it.kind == NetItemKind::Signal) && !it.name.empty())
+          netValues_[it.name] = &it;
+    if (ctx.draws) draws_ = *ctx.draws;
+    NodeRef n = expr(e);
+    if (ctx.draws) *ctx.draws = draws_;
+    if (unsupported)
+      unsupported->insert(unsupported->end(), scratch.unsupported.begin(), scratch.unsupported.end());
+    m_ = nullptr;
+    net_ = nullptr;
+    return n;
   }
 
 private:
@@ -123,6 +143,11 @@ private:
       Unit to = unitOf(*e.children[1]);
       return convert(expr(*e.children[0]), e.children[0]->type, to);
     }
+    case ExprKind::Member:
+      // A network reads `Pop.x`, the member over the whole population (a vector).
+      if (net_ && e.children[0]->kind == ExprKind::Name)
+        return leaf(Op::PopulationMember, -1, e.children[0]->text + "." + e.member);
+      [[fallthrough]];
     default:
       unsupported("this expression (vectors, members, lists)", e.range);
       return constant(NAN);
@@ -139,13 +164,26 @@ private:
       if (!cached) cached = convert(expr(*a->second->init), a->second->init->type, a->second->type.unit);
       return cached;
     }
+    if (net_ && !inGlobal_) {
+      // Network constants and signals, in the unit they are declared in (else their value's).
+      if (auto it = netValues_.find(e.text); it != netValues_.end()) {
+        const NetItem &ni = *it->second;
+        NodeRef v = expr(*ni.value);
+        return ni.type ? convert(v, ni.value->type, unitOf(*ni.type)) : v;
+      }
+    }
     if (auto g = globals_.find(e.text); g != globals_.end() && g->second->init) {
       std::vector<std::map<std::string, NodeRef>> saved;
       std::swap(saved, locals_);
+      bool wasGlobal = inGlobal_;
+      inGlobal_ = true; // a module constant sees module names, not the network's
       NodeRef v = convert(expr(*g->second->init), g->second->init->type, g->second->type.unit);
+      inGlobal_ = wasGlobal;
       std::swap(saved, locals_);
       return v;
     }
+    if (net_ && !inGlobal_ && e.text == "i") return leaf(Op::PreIndex, -1);
+    if (net_ && !inGlobal_ && net_->connect && e.text == "j") return leaf(Op::PostIndex, -1);
     if (e.text == "t") return leaf(Op::Time, -1);
     if (e.text == "dt") return leaf(Op::Dt, -1);
     if (e.text == "pi") return constant(M_PI);
@@ -219,6 +257,20 @@ private:
       return acc;
     }
     if (fn == "random_uniform" || fn == "random_normal") return leaf(Op::Random, draws_++, fn);
+    if (net_ && (fn == "uniform" || fn == "normal" || fn == "lognormal" || fn == "exponential")) {
+      // Parameters in the unit of the draw; lognormal's are log-space, dimensionless.
+      std::vector<NodeRef> ps;
+      for (auto *a : args)
+        ps.push_back(fn == "lognormal" ? dimensionless(*a) : convert(expr(*a), a->type, e.type.unit));
+      return distribution(fn, draws_++, std::move(ps));
+    }
+    if (net_ && (fn == "sum" || fn == "mean" || fn == "any" || fn == "all" || fn == "count" || fn == "top_k" ||
+                 fn == "min" || fn == "max")) {
+      // Reductions over a population member (min/max of one vector; the others above).
+      std::vector<NodeRef> xs;
+      for (auto *a : args) xs.push_back(expr(*a));
+      return call(fn, std::move(xs));
+    }
     unsupported("'" + fn + "' (vector or network function)", e.range);
     return constant(NAN);
   }
@@ -344,6 +396,10 @@ private:
   std::map<std::string, const FunctionDef *> functions_;
   std::vector<std::map<std::string, NodeRef>> locals_;
   int draws_ = 0;
+  // Network expressions only.
+  const NetworkExprContext *net_ = nullptr;
+  std::map<std::string, const NetItem *> netValues_;
+  bool inGlobal_ = false;
 };
 
 } // namespace
@@ -352,6 +408,11 @@ std::vector<ir::Model> lowerModels(const SemaResult &sema, DiagnosticEngine &dia
   std::vector<ir::Model> out;
   for (const ModelSummary &ms : sema.models) out.push_back(Lowerer(sema, diags).lower(ms));
   return out;
+}
+
+ir::NodeRef lowerNetworkExpr(const SemaResult &sema, const Expr &e, const NetworkExprContext &ctx,
+                             DiagnosticEngine &diags, std::vector<ir::Unsupported> *unsupported) {
+  return Lowerer(sema, diags).lowerNetwork(e, ctx, unsupported);
 }
 
 } // namespace soma

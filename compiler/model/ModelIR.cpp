@@ -44,6 +44,10 @@ double fold(Op op, double a, double b) {
 NodeRef constant(double v) { return make(Op::Const, {}, v); }
 NodeRef leaf(Op op, int index, std::string name) { return make(op, {}, 0, index, std::move(name)); }
 
+NodeRef distribution(std::string kind, int draw, std::vector<NodeRef> params) {
+  return make(Op::Distribution, std::move(params), 0, draw, std::move(kind));
+}
+
 bool isConst(const NodeRef &n, double v) { return n && n->op == Op::Const && n->value == v; }
 
 NodeRef unary(Op op, NodeRef a) {
@@ -198,6 +202,7 @@ NodeRef substitute(const NodeRef &n, const std::vector<NodeRef> &values) {
   case Op::Neg: case Op::Not: return unary(n->op, args[0]);
   case Op::Select: return select(args[0], args[1], args[2]);
   case Op::Call: return call(n->name, args);
+  case Op::Distribution: return distribution(n->name, n->index, args);
   default:
     if (args.size() == 2) return binary(n->op, args[0], args[1]);
     return make(n->op, args, n->value, n->index, n->name);
@@ -275,6 +280,17 @@ void print(const NodeRef &n, const Model &m, std::string &out, int minPrec) {
   case Op::PreState: out += "pre." + n->name; break;
   case Op::PostState: out += "post." + n->name; break;
   case Op::Random: out += n->name + "#" + std::to_string(n->index) + "()"; break;
+  case Op::PreIndex: out += 'i'; break;
+  case Op::PostIndex: out += 'j'; break;
+  case Op::PopulationMember: out += n->name; break;
+  case Op::Distribution:
+    out += n->name + "#" + std::to_string(n->index) + "(";
+    for (size_t i = 0; i < n->args.size(); ++i) {
+      if (i) out += ", ";
+      print(n->args[i], m, out, 0);
+    }
+    out += ')';
+    break;
   case Op::Neg: case Op::Not:
     out += n->op == Op::Neg ? "-" : "!";
     print(n->args[0], m, out, p);

@@ -25,6 +25,14 @@ enum class Op {
   Select,                       // args: condition, then, else
   Call,                         // built-in math by name: exp, log, tanh, min, max, clip, ...
   Random,                       // name: random_uniform | random_normal; index: draw number
+  // Network expressions only (lowerNetworkExpr): values set per neuron or per synapse.
+  PreIndex,                     // `i`: the neuron's index in a population override, the
+                                //   presynaptic index in a connect (both within the population)
+  PostIndex,                    // `j`: the postsynaptic index in a connect
+  Distribution,                 // name: uniform | normal | lognormal | exponential; args: its
+                                //   parameters (in the unit of the result); index: draw number
+  PopulationMember,             // name: "Pop.member", the member over a whole population (a
+                                //   vector; only under reductions in signals)
 };
 
 struct Node;
@@ -46,6 +54,8 @@ NodeRef unary(Op op, NodeRef a);
 NodeRef binary(Op op, NodeRef a, NodeRef b);
 NodeRef select(NodeRef c, NodeRef a, NodeRef b);
 NodeRef call(std::string fn, std::vector<NodeRef> args);
+/// A draw from a distribution (network values): never folded.
+NodeRef distribution(std::string kind, int draw, std::vector<NodeRef> params);
 
 bool isConst(const NodeRef &n, double v);
 /// True if `n` reads any node for which `pred` holds.

@@ -1,0 +1,789 @@
+#include "Simulation.h"
+
+#include "Evaluate.h"
+#include "KernelABI.h"
+#include "soma/runtime/Connectivity.h"
+#include "soma/runtime/Error.h"
+#include "soma/runtime/Expm.h"
+#include "soma/runtime/Format.h"
+#include "soma/runtime/Output.h"
+#include "soma/runtime/Random.h"
+#include "soma/runtime/RasterSvg.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <barrier>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <thread>
+
+namespace soma::sim {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double secondsSince(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+/// Draws a network distribution: uniform(a, b), normal(mean, sd), lognormal(mu, sigma),
+/// exponential(mean); one Philox block per draw.
+double drawDistribution(const ir::Node &n, const std::vector<double> &args, const runtime::RandomStream &rng,
+                        uint64_t entity) {
+  uint32_t draw = static_cast<uint32_t>(n.index);
+  if (n.name == "uniform") return args[0] + (args[1] - args[0]) * rng.uniform01(entity, 0, draw);
+  if (n.name == "normal") return args[0] + args[1] * rng.normal(entity, 0, draw);
+  if (n.name == "lognormal") return std::exp(args[0] + args[1] * rng.normal(entity, 0, draw));
+  if (n.name == "exponential") return -args[0] * std::log1p(-rng.uniform01(entity, 0, draw));
+  throw InternalError("unknown distribution " + n.name);
+}
+
+/// Evaluates a network value for one element (neuron or synapse).
+struct ElementEval {
+  const runtime::RandomStream *rng = nullptr;
+  uint64_t entity = 0;
+  double i = 0, j = 0;
+  ir::EvalEnv env;
+
+  double operator()(const ir::NodeRef &n) {
+    env.other = [this](const ir::Node &node) -> double {
+      switch (node.op) {
+      case ir::Op::PreIndex: return i;
+      case ir::Op::PostIndex: return j;
+      case ir::Op::Distribution: {
+        std::vector<double> args;
+        for (const ir::NodeRef &a : node.args) args.push_back(ir::evaluate(a, env));
+        if (!rng) throw InternalError("a distribution without a random stream");
+        return drawDistribution(node, args, *rng, entity);
+      }
+      default: throw InternalError("evaluate: unexpected leaf in a network value");
+      }
+    };
+    return ir::evaluate(n, env);
+  }
+};
+
+struct Population {
+  const graph::Vertex *vertex = nullptr;
+  const ir::Model *model = nullptr;
+  uint32_t index = 0;           // among populations and sources (output order)
+  uint32_t n = 0;
+  std::vector<std::vector<double>> state, param, internal;
+  std::vector<bool> paramUniform, internalUniform;
+  std::vector<std::vector<double>> propagator;
+  std::vector<uint8_t> propagatorPerNeuron;
+  std::vector<int32_t> refractory;
+  // Arrivals: per target state (jumps) and per input, a ring of slots [slot][neuron].
+  std::vector<std::vector<double>> jumpRing, inputRing;
+  std::vector<double *> statePtr, paramPtr, internalPtr, inputPtr, jumpPtr, propPtr;
+  SomaPopulationData data{};
+  SomaUpdateFn fn = nullptr;
+  std::vector<std::vector<uint32_t>> threadSpikes;
+  std::vector<uint64_t> threadCounts;
+  std::vector<SomaFault> threadFaults;
+  std::vector<uint32_t> spikes;  // this step, ascending
+  uint64_t spikeCount = 0;
+};
+
+struct Source {
+  const graph::Vertex *vertex = nullptr;
+  uint32_t index = 0;
+  uint32_t n = 0;
+  runtime::RandomStream rng{0, 0};
+  double rateHz = 0, startMs = 0, stopMs = INFINITY;
+  double amplitude = 0;          // current sources
+  std::vector<std::vector<uint64_t>> spikeSteps; // spike_array: per channel, sorted steps
+  std::vector<size_t> cursor;
+  std::vector<uint32_t> spikes;  // this step
+  std::vector<uint32_t> multiplicity;
+  uint64_t spikeCount = 0;
+};
+
+/// One projection as the delivery loop sees it.
+struct Projection {
+  const graph::Edge *edge = nullptr;
+  bool fromSource = false;
+  uint32_t pre = 0, post = 0;    // population or source index
+  uint32_t preFirst = 0, postFirst = 0;
+  runtime::SynapseTable table;
+  bool toInput = false;          // onto an input port (else a state)
+  int target = -1;
+  bool continuous = false;       // a current source: delivers every step it is on
+};
+
+struct Recorder {
+  const graph::Record *record = nullptr;
+  uint32_t population = 0;
+  int state = -1;
+  uint64_t everySteps = 1, fromStep = 0, toStep = UINT64_MAX;
+  std::unique_ptr<runtime::StateCsvWriter> writer;
+  std::string path;
+};
+
+} // namespace
+
+struct Simulation::Impl {
+  const graph::NetworkGraph &net;
+  const std::vector<ir::Model> &models;
+  RunOptions options;
+  double dt = 0.1, duration = 0;
+  uint64_t steps = 0, seed = 0;
+  std::vector<Population> pops;          // by population index
+  std::vector<Source> sources;
+  std::vector<int> vertexPop, vertexSource; // vertex -> index, -1
+  std::vector<Projection> projections;
+  std::vector<Recorder> recorders;
+  std::vector<runtime::SpikeEvent> spikeLog;
+  std::vector<bool> spikesRecorded;      // per output index
+  uint32_t ringSlots = 2;
+  uint64_t events = 0;
+  std::vector<runtime::PopulationInfo> outputs; // every population and source, in vertex order
+
+  Impl(const graph::NetworkGraph &g, const std::vector<ir::Model> &m, RunOptions o)
+      : net(g), models(m), options(std::move(o)) {}
+
+  std::string qualified(const std::string &a, const std::string &b = "") const {
+    return net.name + "." + a + (b.empty() ? "" : "." + b);
+  }
+
+  void buildPopulation(Population &p, cpu::Engine &jit);
+  void buildSource(Source &s);
+  void buildProjection(const graph::Edge &e);
+  void buildRecorders();
+  void step(uint64_t k, unsigned threads, std::barrier<> *sync);
+};
+
+Simulation::Simulation(const graph::NetworkGraph &net, const std::vector<ir::Model> &models, RunOptions options)
+    : impl_(std::make_unique<Impl>(net, models, std::move(options))) {}
+
+Simulation::~Simulation() = default;
+
+// ------------------------------------------------------------------ construction
+
+void Simulation::Impl::buildPopulation(Population &p, cpu::Engine &jit) {
+  const graph::Vertex &v = *p.vertex;
+  const ir::Model &m = *p.model;
+  uint32_t n = p.n;
+  for (const ir::Unsupported &u : m.unsupported) throw SimulationError(u.what + " is not supported by target cpu", u.range);
+
+  // Parameters: uniform when the value is a constant, else one value per neuron.
+  size_t np = m.params.size();
+  p.param.assign(np, {});
+  p.paramUniform.assign(np, false);
+  std::vector<double> uniformParam(np, 0);
+  for (size_t k = 0; k < np; ++k) {
+    const graph::Value &val = v.params[k];
+    if (!val.node) throw SimulationError("parameter '" + m.params[k].name + "' has no value", v.range);
+    if (val.isConstant()) {
+      p.paramUniform[k] = true;
+      uniformParam[k] = val.number();
+      p.param[k].assign(n, val.number());
+    }
+  }
+  // Per-neuron parameters may read other parameters (a model default like V_reset = E_L).
+  runtime::RandomStream paramRng(seed, runtime::streamId(qualified(v.name, "params")));
+  for (size_t k = 0; k < np; ++k) {
+    if (p.paramUniform[k]) continue;
+    const graph::Value &val = v.params[k];
+    runtime::RandomStream rng(seed, runtime::streamId(val.stream.empty() ? qualified(v.name, m.params[k].name) : val.stream));
+    p.param[k].resize(n);
+    for (uint32_t i = 0; i < n; ++i) {
+      ElementEval ev;
+      ev.rng = &rng;
+      ev.entity = i;
+      ev.i = i;
+      ev.env.param = [&](int q) {
+        if (!p.paramUniform[q] && p.param[q].size() != n) throw SimulationError("parameters defined in terms of each other", v.range);
+        return p.param[q][i];
+      };
+      p.param[k][i] = ev(val.node);
+    }
+  }
+  // Internals: from the parameters of each neuron, uniform when those are.
+  size_t ni = m.internals.size();
+  p.internal.assign(ni, std::vector<double>(n, 0));
+  p.internalUniform.assign(ni, true);
+  for (size_t k = 0; k < ni; ++k) {
+    for (uint32_t i = 0; i < n; ++i) {
+      ir::EvalEnv env;
+      env.param = [&](int q) { return p.param[q][i]; };
+      env.internal = [&](int q) { return p.internal[q][i]; };
+      env.other = [&](const ir::Node &node) -> double {
+        if (node.op == ir::Op::Dt) return dt;
+        throw InternalError("internal value reads " + std::to_string(int(node.op)));
+      };
+      p.internal[k][i] = m.internals[k].init ? ir::evaluate(m.internals[k].init, env) : 0;
+      if (i && p.internal[k][i] != p.internal[k][0]) p.internalUniform[k] = false;
+    }
+  }
+  // Initial states, in declaration order (a state may start from another's value).
+  size_t ns = m.states.size();
+  p.state.assign(ns, std::vector<double>(n, 0));
+  for (size_t k = 0; k < ns; ++k) {
+    const graph::Value &val = v.states[k];
+    if (!val.node) continue;
+    runtime::RandomStream rng(seed, runtime::streamId(val.stream.empty() ? qualified(v.name, m.states[k].name) : val.stream));
+    for (uint32_t i = 0; i < n; ++i) {
+      ElementEval ev;
+      ev.rng = &rng;
+      ev.entity = i;
+      ev.i = i;
+      ev.env.param = [&](int q) { return p.param[q][i]; };
+      ev.env.internal = [&](int q) { return p.internal[q][i]; };
+      ev.env.state = [&](int q) { return p.state[q][i]; };
+      p.state[k][i] = ev(val.node);
+    }
+  }
+  p.refractory.assign(n, 0);
+
+  // Propagators of exact subsystems: exp(A dt) and its input integral, once when A reads
+  // only uniform values, else per neuron.
+  cpu::KernelSpec spec;
+  spec.model = &m;
+  spec.dt = dt;
+  for (size_t k = 0; k < np; ++k) spec.params.push_back(p.paramUniform[k] ? std::optional<double>(uniformParam[k]) : std::nullopt);
+  for (size_t k = 0; k < ni; ++k)
+    spec.internals.push_back(p.internalUniform[k] && n ? std::optional<double>(p.internal[k][0]) : std::nullopt);
+  for (const ir::Subsystem &s : m.subsystems) {
+    cpu::PropagatorSpec ps;
+    std::vector<double> storage;
+    bool perNeuron = false;
+    if (s.linear) {
+      size_t sz = s.states.size();
+      auto reads = [&](const ir::NodeRef &x) {
+        return ir::reads(x, [](const ir::Node &nd) { return nd.op == ir::Op::Param || nd.op == ir::Op::Internal; });
+      };
+      bool varies = false;
+      for (auto &row : s.A)
+        for (auto &a : row)
+          if (reads(a)) {
+            // A reads a parameter: per neuron unless every one it reads is uniform.
+            std::function<bool(const ir::NodeRef &)> uniform = [&](const ir::NodeRef &x) -> bool {
+              if (x->op == ir::Op::Param) return p.paramUniform[x->index];
+              if (x->op == ir::Op::Internal) return p.internalUniform[x->index];
+              for (auto &c : x->args)
+                if (!uniform(c)) return false;
+              return true;
+            };
+            if (!uniform(a)) varies = true;
+          }
+      perNeuron = varies;
+      uint32_t count = perNeuron ? n : 1;
+      storage.resize(size_t(count) * 2 * sz * sz);
+      for (uint32_t i = 0; i < count; ++i) {
+        runtime::Matrix A(sz);
+        ir::EvalEnv env;
+        env.param = [&](int q) { return p.param[q][i]; };
+        env.internal = [&](int q) { return p.internal[q][i]; };
+        for (size_t r = 0; r < sz; ++r)
+          for (size_t c = 0; c < sz; ++c) A(r, c) = ir::evaluate(s.A[r][c], env);
+        runtime::InputPropagator ip = runtime::inputPropagator(A, dt);
+        double *out = storage.data() + size_t(i) * 2 * sz * sz;
+        std::copy(ip.p.data().begin(), ip.p.data().end(), out);
+        std::copy(ip.q.data().begin(), ip.q.data().end(), out + sz * sz);
+      }
+      if (perNeuron) {
+        ps.kind = cpu::PropagatorSpec::PerNeuron;
+      } else {
+        ps.kind = cpu::PropagatorSpec::Folded;
+        ps.P.assign(storage.begin(), storage.begin() + sz * sz);
+        ps.Q.assign(storage.begin() + sz * sz, storage.end());
+      }
+    }
+    spec.propagators.push_back(ps);
+    p.propagator.push_back(std::move(storage));
+    p.propagatorPerNeuron.push_back(perNeuron ? 1 : 0);
+  }
+
+  // Which states receive jumps is known once the projections are built; all may.
+  spec.jumps.assign(ns, cpu::JumpPresence::CheckAtRunTime);
+  p.jumpRing.assign(ns, {});
+  p.inputRing.assign(m.inputs.size(), std::vector<double>(size_t(ringSlots) * n, 0));
+
+  auto compiled = jit.compile(spec, "soma_update_" + v.name);
+  if (!compiled.unsupported.empty())
+    throw SimulationError(compiled.unsupported.front().what + " is not supported by target cpu",
+                          compiled.unsupported.front().range);
+  if (!compiled) throw InternalError("compiling population '" + v.name + "': " + compiled.error);
+  p.fn = compiled.fn;
+}
+
+void Simulation::Impl::buildSource(Source &s) {
+  const graph::Vertex &v = *s.vertex;
+  s.rng = runtime::RandomStream(seed, runtime::streamId(qualified(v.name)));
+  auto arg = [&](const char *name, double fallback) {
+    for (const graph::NamedValue &a : v.args)
+      if (a.name == name && a.value.node) {
+        if (!a.value.isConstant()) throw SimulationError(std::string("a per-channel '") + name + "' is not supported by target cpu", a.value.range);
+        return a.value.number();
+      }
+    return fallback;
+  };
+  switch (v.kind) {
+  case graph::VertexKind::Poisson:
+    s.rateHz = arg("rate", 0);
+    s.startMs = arg("start", 0);
+    s.stopMs = arg("stop", INFINITY);
+    break;
+  case graph::VertexKind::SpikeArray: {
+    if (!v.file.empty()) throw SimulationError("spike_array from a file is not supported by target cpu", v.range);
+    s.spikeSteps.assign(s.n, {});
+    for (uint32_t c = 0; c < s.n; ++c) {
+      const std::vector<double> &times = v.times.size() == 1 ? v.times[0] : v.times.at(c);
+      for (double t : times) {
+        // A spike at time t is stamped t_k with k = round(t/dt); it is emitted by step k-1.
+        double q = t / dt;
+        auto k = static_cast<uint64_t>(std::floor(q + 0.5 + 1e-9 * q));
+        if (k == 0) throw SimulationError("a spike time must be at least one step (" + runtime::formatDouble(dt) + " ms)", v.range);
+        s.spikeSteps[c].push_back(k - 1);
+      }
+      std::sort(s.spikeSteps[c].begin(), s.spikeSteps[c].end());
+    }
+    s.cursor.assign(s.n, 0);
+    break;
+  }
+  case graph::VertexKind::Current:
+    s.amplitude = arg("amplitude", 0);
+    s.startMs = arg("start", 0);
+    s.stopMs = arg("stop", INFINITY);
+    break;
+  default:
+    throw SimulationError(std::string("a source of kind '") + graph::vertexKindName(v.kind) + "' is not supported by target cpu", v.range);
+  }
+}
+
+void Simulation::Impl::buildProjection(const graph::Edge &e) {
+  Projection pr;
+  pr.edge = &e;
+  for (const ir::Unsupported &u : e.unsupported) throw SimulationError(u.what + " is not supported by target cpu", u.range);
+  const graph::Vertex &preV = net.g[e.preVertex], &postV = net.g[e.postVertex];
+  pr.fromSource = vertexSource[e.preVertex] >= 0;
+  pr.pre = pr.fromSource ? vertexSource[e.preVertex] : vertexPop[e.preVertex];
+  pr.post = vertexPop[e.postVertex];
+  pr.preFirst = e.pre.first;
+  pr.postFirst = e.post.first;
+  if (e.onto.kind == graph::Onto::State) {
+    pr.target = e.onto.index;
+  } else if (e.onto.kind == graph::Onto::Input) {
+    pr.toInput = true;
+    pr.target = e.onto.index;
+    if (e.onto.inputKind != "current" && e.onto.inputKind != "conductance")
+      throw SimulationError("delivering onto a '" + e.onto.inputKind + "' input is not supported by target cpu", e.onto.range);
+  } else {
+    throw SimulationError("this 'onto' target is not supported by target cpu", e.onto.range);
+  }
+  pr.continuous = pr.fromSource && preV.kind == graph::VertexKind::Current;
+  if (pr.continuous && !pr.toInput)
+    throw SimulationError("a current source onto a state (not an input) is not supported by target cpu", e.onto.range);
+
+  // The weight every synapse delivers: a static synapse's `deliver` of its parameters.
+  const ir::Model *syn = e.synapse >= 0 ? &models[e.synapse] : nullptr;
+  ir::NodeRef deliver;
+  if (syn) {
+    if (!syn->states.empty() || !syn->odes.empty() || !syn->continuous.empty())
+      throw SimulationError("the plastic synapse '" + syn->name + "' (it has state or dynamics) is not supported by target cpu", syn->range);
+    for (const ir::EventBlock &ev : syn->events) {
+      if (ev.kind != "pre" || ev.body.size() != 1 || ev.body[0].kind != ir::Stmt::Deliver)
+        throw SimulationError("synapse '" + syn->name + "': only `on pre { deliver ... }` is supported by target cpu yet", ev.range);
+      deliver = ev.body[0].value;
+    }
+    if (!deliver) throw SimulationError("synapse '" + syn->name + "' delivers nothing", syn->range);
+  }
+
+  runtime::ConnectorSpec cs;
+  switch (e.connector.kind) {
+  case graph::ConnectorKind::AllToAll: cs.kind = runtime::ConnectorKind::AllToAll; break;
+  case graph::ConnectorKind::OneToOne: cs.kind = runtime::ConnectorKind::OneToOne; break;
+  case graph::ConnectorKind::FixedProbability: cs.kind = runtime::ConnectorKind::FixedProbability; break;
+  case graph::ConnectorKind::FixedIndegree: cs.kind = runtime::ConnectorKind::FixedIndegree; break;
+  case graph::ConnectorKind::FixedOutdegree: cs.kind = runtime::ConnectorKind::FixedOutdegree; break;
+  case graph::ConnectorKind::FromFile: cs.kind = runtime::ConnectorKind::FromFile; break;
+  }
+  cs.probability = e.connector.p;
+  cs.degree = static_cast<uint32_t>(e.connector.k);
+  cs.path = e.connector.file;
+  if (e.connector.allowSelfGiven) cs.allowSelf = e.connector.allowSelf;
+  if (e.connector.allowMultipleGiven) cs.allowMultiple = e.connector.allowMultiple;
+  runtime::ProjectionSpec ps;
+  std::string qname = qualified(preV.name + "->" + postV.name + "#" + std::to_string(e.id));
+  ps.name = net.name + ": " + preV.name + " -> " + postV.name;
+  ps.preSize = e.pre.size();
+  ps.postSize = e.post.size();
+  ps.samePopulation = e.connector.samePopulation && e.pre.first == e.post.first && e.pre.last == e.post.last;
+  ps.seed = seed;
+  ps.stream = runtime::streamId(qname);
+  ps.dtMs = dt;
+  ps.weight = 1;
+  ps.delayMs = e.delay.isConstant() ? e.delay.number() : dt;
+  pr.table = runtime::buildSynapses(cs, ps);
+
+  // Per-synapse weights and delays when they vary.
+  runtime::RandomStream wrng(seed, runtime::streamId(qname + ".weight"));
+  runtime::RandomStream drng(seed, runtime::streamId(e.delay.stream.empty() ? qname + ".delay" : e.delay.stream));
+  std::vector<bool> argUniform(e.args.size(), true);
+  std::vector<double> argValue(e.args.size(), 0);
+  for (size_t a = 0; a < e.args.size(); ++a) {
+    argUniform[a] = e.args[a].isConstant();
+    if (argUniform[a]) argValue[a] = e.args[a].number();
+  }
+  for (uint32_t i = 0; i < ps.preSize; ++i) {
+    for (uint64_t s = pr.table.rowBegin(i); s < pr.table.rowEnd(i); ++s) {
+      double w = 1;
+      if (deliver) {
+        std::vector<double> args(e.args.size());
+        for (size_t a = 0; a < e.args.size(); ++a) {
+          if (argUniform[a]) {
+            args[a] = argValue[a];
+            continue;
+          }
+          runtime::RandomStream arng(seed, runtime::streamId(e.args[a].stream.empty() ? qname + "." + syn->params[a].name : e.args[a].stream));
+          ElementEval ev;
+          ev.rng = &arng;
+          ev.entity = s;
+          ev.i = i;
+          ev.j = pr.table.post[s];
+          ev.env.param = [&](int q) { return args[q]; };
+          args[a] = ev(e.args[a].node);
+        }
+        ir::EvalEnv env;
+        env.param = [&](int q) { return args[q]; };
+        w = ir::evaluate(deliver, env);
+      }
+      pr.table.weight[s] = w * e.factor;
+      if (!e.delay.isConstant()) {
+        ElementEval ev;
+        ev.rng = &drng;
+        ev.entity = s;
+        ev.i = i;
+        ev.j = pr.table.post[s];
+        pr.table.delaySteps[s] = runtime::delayToSteps(ev(e.delay.node), dt);
+      }
+    }
+  }
+  ringSlots = std::max(ringSlots, pr.table.maxDelaySteps() + 2);
+  projections.push_back(std::move(pr));
+}
+
+void Simulation::Impl::buildRecorders() {
+  spikesRecorded.assign(outputs.size(), false);
+  bool anySpikeRecord = false;
+  for (const graph::Record &r : net.records) {
+    if (r.memberKind != graph::Record::Spikes) continue;
+    anySpikeRecord = true;
+    if (r.vertex < 0) throw SimulationError("recording the spikes of a connect is not supported by target cpu", r.range);
+    spikesRecorded[r.vertex] = true;
+  }
+  // Without any spike record, every population's spikes are written.
+  if (!anySpikeRecord) spikesRecorded.assign(outputs.size(), true);
+  for (const graph::Record &r : net.records) {
+    if (r.memberKind == graph::Record::Spikes) continue;
+    if (r.vertex < 0 || vertexPop[r.vertex] < 0 || r.memberKind != graph::Record::State)
+      throw SimulationError("recording '" + r.owner + "." + r.member + "' (only states of populations can be recorded yet) is not supported by target cpu", r.range);
+    Recorder rec;
+    rec.record = &r;
+    rec.population = vertexPop[r.vertex];
+    rec.state = r.index;
+    rec.everySteps = r.every > 0 ? std::max<uint64_t>(1, uint64_t(std::llround(r.every / dt))) : 1;
+    rec.fromStep = uint64_t(std::llround(r.from / dt));
+    rec.toStep = r.to < 0 ? UINT64_MAX : uint64_t(std::llround(r.to / dt));
+    std::vector<runtime::StateColumn> cols;
+    const Population &p = pops[rec.population];
+    for (int i = r.slice.first; i < r.slice.last; ++i)
+      cols.push_back({p.vertex->name, uint32_t(i), r.member, r.unit.isDimensionless() ? "1" : r.unit.str()});
+    std::string file = p.vertex->name + "." + r.member + ".csv";
+    for (const Recorder &other : recorders)
+      if (other.path == options.outDir + "/" + file) file = p.vertex->name + "." + r.member + "." + std::to_string(recorders.size()) + ".csv";
+    rec.path = options.outDir + "/" + file;
+    rec.writer = std::make_unique<runtime::StateCsvWriter>(rec.path, std::move(cols), dt);
+    recorders.push_back(std::move(rec));
+  }
+}
+
+void Simulation::build(cpu::Engine &jit, Timings &timings) {
+  Impl &s = *impl_;
+  const graph::Run &run = s.net.run;
+  s.dt = s.options.dtMs.value_or(run.dt);
+  s.duration = s.options.durationMs.value_or(run.duration);
+  s.seed = s.options.seed.value_or(run.seedGiven ? uint64_t(run.seed) : 0);
+  if (!(s.dt > 0)) throw SimulationError("dt must be positive", run.range);
+  if (!(s.duration > 0)) throw SimulationError("the run duration must be positive (give `run T` or --duration)", run.range);
+  double q = s.duration / s.dt;
+  s.steps = uint64_t(std::floor(q + 0.5 + 1e-9 * q));
+  std::filesystem::create_directories(s.options.outDir);
+
+  // Populations and sources, in vertex order (the order of outputs).
+  size_t nv = boost::num_vertices(s.net.g);
+  s.vertexPop.assign(nv, -1);
+  s.vertexSource.assign(nv, -1);
+  auto t0 = Clock::now();
+  double jitSeconds = 0;
+  for (size_t v = 0; v < nv; ++v) {
+    const graph::Vertex &vx = s.net.g[v];
+    s.outputs.push_back({vx.name, uint32_t(vx.size)});
+    if (vx.kind == graph::VertexKind::Population) {
+      s.vertexPop[v] = int(s.pops.size());
+      Population p;
+      p.vertex = &vx;
+      p.model = &s.models[vx.model];
+      p.index = uint32_t(v);
+      p.n = uint32_t(vx.size);
+      s.pops.push_back(std::move(p));
+    } else {
+      s.vertexSource[v] = int(s.sources.size());
+      Source src;
+      src.vertex = &vx;
+      src.index = uint32_t(v);
+      src.n = uint32_t(vx.size);
+      s.sources.push_back(std::move(src));
+    }
+  }
+  for (const graph::EdgeId &e : graph::edgesInOrder(s.net)) s.buildProjection(s.net.g[e]);
+  for (Source &src : s.sources) s.buildSource(src);
+  for (Population &p : s.pops) {
+    auto tj = Clock::now();
+    s.buildPopulation(p, jit);
+    jitSeconds += secondsSince(tj);
+  }
+  // Jump rings for the states that projections target.
+  for (const Projection &pr : s.projections)
+    if (!pr.toInput) {
+      Population &p = s.pops[pr.post];
+      if (p.jumpRing[pr.target].empty()) p.jumpRing[pr.target].assign(size_t(s.ringSlots) * p.n, 0);
+    }
+  for (Population &p : s.pops) {
+    for (auto &r : p.inputRing) r.assign(size_t(s.ringSlots) * p.n, 0);
+    p.statePtr.clear();
+    for (auto &x : p.state) p.statePtr.push_back(x.data());
+    for (auto &x : p.param) p.paramPtr.push_back(x.data());
+    for (auto &x : p.internal) p.internalPtr.push_back(x.data());
+    for (auto &x : p.propagator) p.propPtr.push_back(x.data());
+    p.inputPtr.assign(p.inputRing.size(), nullptr);
+    p.jumpPtr.assign(p.jumpRing.size(), nullptr);
+    p.data.size = p.n;
+    p.data.state = p.statePtr.data();
+    p.data.param = p.paramPtr.data();
+    p.data.internal = p.internalPtr.data();
+    p.data.input = p.inputPtr.data();
+    p.data.jump = p.jumpPtr.data();
+    p.data.refractory = p.refractory.data();
+    p.data.propagator = p.propPtr.data();
+    p.data.propagatorPerNeuron = p.propagatorPerNeuron.data();
+    p.data.seed = s.seed;
+    p.data.stream = runtime::streamId(s.qualified(p.vertex->name));
+  }
+  s.buildRecorders();
+  double total = secondsSince(t0);
+  timings.jit = jitSeconds;
+  timings.construction = total - jitSeconds;
+  for (const Projection &pr : s.projections) result_.synapses += pr.table.size();
+}
+
+// ------------------------------------------------------------------ the step loop
+
+void Simulation::Impl::step(uint64_t k, unsigned threads, std::barrier<> *sync) {
+  (void)sync;
+  uint64_t slotNow = k % ringSlots, slotNext = (k + 1) % ringSlots;
+  // 1-5 (docs/simulation.md): every population, in parallel chunks of neurons.
+  for (Population &p : pops) {
+    for (size_t j = 0; j < p.inputRing.size(); ++j) p.inputPtr[j] = p.inputRing[j].data() + slotNow * p.n;
+    for (size_t j = 0; j < p.jumpRing.size(); ++j)
+      p.jumpPtr[j] = p.jumpRing[j].empty() ? nullptr : p.jumpRing[j].data() + slotNext * p.n;
+    p.threadSpikes.resize(threads);
+    p.threadCounts.assign(threads, 0);
+    p.threadFaults.assign(threads, SomaFault{});
+  }
+  auto work = [&](unsigned t) {
+    for (Population &p : pops) {
+      uint64_t begin = uint64_t(p.n) * t / threads, end = uint64_t(p.n) * (t + 1) / threads;
+      p.threadSpikes[t].resize(end - begin);
+      p.threadCounts[t] = p.fn(&p.data, begin, end, k, dt, p.threadSpikes[t].data(), &p.threadFaults[t]);
+    }
+  };
+  if (threads == 1) {
+    work(0);
+  } else {
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, t);
+    work(0);
+    for (auto &th : pool) th.join();
+  }
+  for (Population &p : pops) {
+    for (unsigned t = 0; t < threads; ++t)
+      if (p.threadFaults[t].found) {
+        const SomaFault &f = p.threadFaults[t];
+        throw runtime::RuntimeError("non-finite value: population '" + p.vertex->name + "', neuron " +
+                                    std::to_string(f.neuron) + ", state '" + p.model->states[f.state].name +
+                                    "', at t = " + std::to_string((k + 1) * dt) + " ms");
+      }
+    p.spikes.clear();
+    for (unsigned t = 0; t < threads; ++t)
+      p.spikes.insert(p.spikes.end(), p.threadSpikes[t].begin(), p.threadSpikes[t].begin() + p.threadCounts[t]);
+    p.spikeCount += p.spikes.size();
+    // The slots just read are free for arrivals D >= 1 steps ahead.
+    for (auto &r : p.inputRing) std::fill(r.begin() + slotNow * p.n, r.begin() + (slotNow + 1) * p.n, 0.0);
+    for (auto &r : p.jumpRing)
+      if (!r.empty()) std::fill(r.begin() + slotNext * p.n, r.begin() + (slotNext + 1) * p.n, 0.0);
+  }
+  // Sources emit the spikes stamped t_{k+1}.
+  double tNext = double(k + 1) * dt;
+  for (Source &s : sources) {
+    s.spikes.clear();
+    s.multiplicity.clear();
+    const graph::VertexKind kind = s.vertex->kind;
+    if (kind == graph::VertexKind::Poisson) {
+      if (tNext > s.startMs && tNext <= s.stopMs + 1e-12) {
+        double lambda = s.rateHz * dt * 1e-3;
+        for (uint32_t c = 0; c < s.n; ++c)
+          if (uint64_t m = s.rng.poisson(c, k, 0, lambda)) {
+            s.spikes.push_back(c);
+            s.multiplicity.push_back(uint32_t(m));
+          }
+      }
+    } else if (kind == graph::VertexKind::SpikeArray) {
+      for (uint32_t c = 0; c < s.n; ++c) {
+        uint32_t m = 0;
+        while (s.cursor[c] < s.spikeSteps[c].size() && s.spikeSteps[c][s.cursor[c]] == k) {
+          ++m;
+          ++s.cursor[c];
+        }
+        if (m) {
+          s.spikes.push_back(c);
+          s.multiplicity.push_back(m);
+        }
+      }
+    }
+    for (uint32_t m : s.multiplicity) s.spikeCount += m;
+  }
+  // 7: schedule arrivals in the fixed order (source population, source index, synapse).
+  for (const Projection &pr : projections) {
+    Population &post = pops[pr.post];
+    std::vector<double> &ring = pr.toInput ? post.inputRing[pr.target] : post.jumpRing[pr.target];
+    if (pr.continuous) {
+      // A current source holds its amplitude onto its targets while it is on: as input
+      // for the next step.
+      const Source &src = sources[pr.pre];
+      if (tNext >= src.startMs && tNext < src.stopMs) {
+        uint64_t slot = (k + 1) % ringSlots;
+        for (uint32_t i = 0; i < pr.table.preSize; ++i)
+          for (uint64_t sIdx = pr.table.rowBegin(i); sIdx < pr.table.rowEnd(i); ++sIdx)
+            ring[slot * post.n + pr.postFirst + pr.table.post[sIdx]] += src.amplitude * pr.table.weight[sIdx];
+      }
+      continue;
+    }
+    const std::vector<uint32_t> *spikes;
+    const std::vector<uint32_t> *mult = nullptr;
+    if (pr.fromSource) {
+      spikes = &sources[pr.pre].spikes;
+      mult = &sources[pr.pre].multiplicity;
+    } else {
+      spikes = &pops[pr.pre].spikes;
+    }
+    for (size_t q = 0; q < spikes->size(); ++q) {
+      uint32_t pre = (*spikes)[q];
+      if (pre < pr.preFirst || pre >= pr.preFirst + pr.table.preSize) continue;
+      uint32_t local = pre - pr.preFirst;
+      double m = mult ? double((*mult)[q]) : 1.0;
+      for (uint64_t sIdx = pr.table.rowBegin(local); sIdx < pr.table.rowEnd(local); ++sIdx) {
+        // Arrival = stamp (k+1) + D; a state target reads it in step arrival-1, an input
+        // in step arrival.
+        uint64_t arrival = k + 1 + pr.table.delaySteps[sIdx];
+        uint64_t slot = arrival % ringSlots;
+        ring[slot * post.n + pr.postFirst + pr.table.post[sIdx]] += m * pr.table.weight[sIdx];
+        ++events;
+      }
+    }
+  }
+  // Spike log.
+  for (const Population &p : pops)
+    if (spikesRecorded[p.index])
+      for (uint32_t i : p.spikes) spikeLog.push_back({k + 1, p.index, i});
+  for (const Source &s : sources)
+    if (spikesRecorded[s.index])
+      for (size_t q = 0; q < s.spikes.size(); ++q)
+        for (uint32_t m = 0; m < s.multiplicity[q]; ++m) spikeLog.push_back({k + 1, s.index, s.spikes[q]});
+  // 8: recorders sample the state at t_{k+1}.
+  for (Recorder &r : recorders) {
+    uint64_t stepNow = k + 1;
+    if (stepNow < r.fromStep || stepNow > r.toStep || (stepNow - r.fromStep) % r.everySteps) continue;
+    const Population &p = pops[r.population];
+    const std::vector<double> &x = p.state[r.state];
+    std::vector<double> row(x.begin() + r.record->slice.first, x.begin() + r.record->slice.last);
+    r.writer->addRow(stepNow, row);
+  }
+}
+
+void Simulation::run(Timings &timings) {
+  Impl &s = *impl_;
+  auto t0 = Clock::now();
+  unsigned threads = std::max(1u, s.options.threads);
+  bool bar = s.options.progress && isatty(STDERR_FILENO);
+  uint64_t tick = std::max<uint64_t>(1, s.steps / 50);
+  for (uint64_t k = 0; k < s.steps; ++k) {
+    s.step(k, threads, nullptr);
+    if (bar && (k + 1) % tick == 0) {
+      int done = int(50 * (k + 1) / s.steps);
+      std::cerr << "\r[" << std::string(done, '#') << std::string(50 - done, ' ') << "] " << (k + 1) * 100 / s.steps << "%"
+                << std::flush;
+    }
+  }
+  if (bar) std::cerr << "\r" << std::string(60, ' ') << "\r";
+  timings.simulation = secondsSince(t0);
+  result_.durationMs = s.duration;
+  result_.dtMs = s.dt;
+  result_.steps = s.steps;
+  result_.seed = s.seed;
+  result_.threads = threads;
+  result_.events = s.events;
+  for (const Population &p : s.pops)
+    result_.populations.push_back({p.vertex->name, p.n, p.spikeCount, p.n ? p.spikeCount / (p.n * s.duration * 1e-3) : 0});
+  for (const Source &src : s.sources)
+    result_.populations.push_back({src.vertex->name, src.n, src.spikeCount, src.n ? src.spikeCount / (src.n * s.duration * 1e-3) : 0});
+}
+
+void Simulation::writeOutputs(Timings &timings, const Timings &before) {
+  Impl &s = *impl_;
+  auto t0 = Clock::now();
+  std::sort(s.spikeLog.begin(), s.spikeLog.end(), runtime::spikeOrder);
+  std::string spikes = s.options.outDir + "/spikes.csv";
+  runtime::writeSpikesCsv(spikes, s.outputs, s.spikeLog, s.dt);
+  result_.files.push_back(spikes);
+  for (Recorder &r : s.recorders) {
+    r.writer->commit();
+    result_.files.push_back(r.path);
+  }
+  std::string raster = s.options.outDir + "/raster.svg";
+  runtime::RasterOptions ro;
+  ro.title = s.net.name + ": spike raster";
+  runtime::writeRasterSvg(raster, s.outputs, s.spikeLog, s.dt, s.steps, ro);
+  result_.files.push_back(raster);
+  timings.output = secondsSince(t0);
+
+  runtime::RunSummary sum;
+  sum.model = s.net.name;
+  sum.dtMs = s.dt;
+  sum.steps = s.steps;
+  sum.seed = s.seed;
+  for (const PopulationResult &p : result_.populations) sum.populations.push_back({p.name, p.size, p.spikes});
+  sum.metrics = {{"duration_ms", s.duration},
+                 {"threads", double(result_.threads)},
+                 {"synapses", double(result_.synapses)},
+                 {"synaptic_events", double(result_.events)},
+                 {"time_front_end_s", before.frontEnd},
+                 {"time_lowering_s", before.lowering},
+                 {"time_jit_s", timings.jit},
+                 {"time_construction_s", timings.construction},
+                 {"time_simulation_s", timings.simulation},
+                 {"time_output_s", timings.output}};
+  for (const PopulationResult &p : result_.populations) sum.metrics.push_back({"rate_hz." + p.name, p.rateHz});
+  std::string summary = s.options.outDir + "/summary.json";
+  for (const std::string &f : result_.files) sum.files.push_back({std::filesystem::path(f).filename().string(), f});
+  sum.files.push_back({"command", s.options.commandLine});
+  sum.files.push_back({"rng", "philox4x32-10 keyed by (seed, stream, entity, step, draw)"});
+  runtime::writeSummaryJson(summary, sum);
+  result_.files.push_back(summary);
+}
+
+} // namespace soma::sim

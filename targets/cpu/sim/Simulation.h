@@ -1,0 +1,78 @@
+// Runs a network on the cpu target: `somac run`.
+//
+//   NetworkGraph + ir::Model[] ──build──▶ per population: SoA arrays, parameters and
+//       initial values per neuron, propagators, one JIT-compiled kernel (specialised on
+//       uniform parameters); per projection: a CSR synapse table with weights and delays;
+//   ──run──▶ the step loop of docs/simulation.md (kernels in parallel over neurons, spike
+//       delivery in the fixed order, sources, recorders);
+//   ──writeOutputs──▶ spikes.csv, one CSV per recorded variable, summary.json, raster.svg,
+//       each written atomically.
+//
+// What the target cannot run yet is reported as SimulationError at its source location.
+#pragma once
+
+#include "Jit.h"
+#include "NetworkGraph.h"
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace soma::sim {
+
+struct RunOptions {
+  std::string outDir = "out";
+  std::optional<double> durationMs, dtMs;  // override the file's `run`
+  std::optional<uint64_t> seed;
+  unsigned threads = 1;
+  bool progress = false;                   // a progress bar on stderr
+  std::string commandLine;                 // provenance
+};
+
+/// Seconds spent in each phase, for summary.json and the printed summary.
+struct Timings {
+  double frontEnd = 0, lowering = 0, jit = 0, construction = 0, simulation = 0, output = 0;
+};
+
+/// A problem with the model that only the simulator sees, at a source location.
+struct SimulationError : std::runtime_error {
+  SimulationError(const std::string &message, SourceRange where) : std::runtime_error(message), range(where) {}
+  SourceRange range;
+};
+
+struct PopulationResult {
+  std::string name;
+  uint32_t size = 0;
+  uint64_t spikes = 0;
+  double rateHz = 0;
+};
+
+struct RunResult {
+  double durationMs = 0, dtMs = 0;
+  uint64_t steps = 0, seed = 0;
+  unsigned threads = 1;
+  std::vector<PopulationResult> populations;
+  uint64_t synapses = 0, events = 0;       // synapses built, synaptic events delivered
+  std::vector<std::string> files;          // written outputs
+};
+
+class Simulation {
+public:
+  Simulation(const graph::NetworkGraph &net, const std::vector<ir::Model> &models, RunOptions options);
+  ~Simulation();
+
+  /// Allocates and initialises everything and compiles the kernels.
+  void build(cpu::Engine &jit, Timings &timings);
+  void run(Timings &timings);
+  void writeOutputs(Timings &timings, const Timings &before);
+  const RunResult &result() const { return result_; }
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  RunResult result_;
+};
+
+} // namespace soma::sim
