@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <barrier>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -77,7 +77,23 @@ struct Population {
   std::vector<uint8_t> propagatorPerNeuron;
   std::vector<int32_t> refractory;
   // Arrivals: per target state (jumps) and per input, a ring of slots [slot][neuron].
-  std::vector<std::vector<double>> jumpRing, inputRing;
+  // Only the entries a delivery touched are cleared after they are read; an input nothing
+  // targets reads a shared array of zeros.
+  struct Ring {
+    std::vector<double> data;
+    std::vector<std::vector<uint32_t>> touched; // per slot
+    bool used() const { return !data.empty(); }
+    void add(uint64_t slot, uint32_t n, uint32_t i, double w) {
+      data[slot * n + i] += w;
+      touched[slot].push_back(i);
+    }
+    void clear(uint64_t slot, uint32_t n) {
+      for (uint32_t i : touched[slot]) data[slot * n + i] = 0;
+      touched[slot].clear();
+    }
+  };
+  std::vector<Ring> jumpRing, inputRing;
+  std::vector<double> zeros;
   std::vector<double *> statePtr, paramPtr, internalPtr, inputPtr, jumpPtr, propPtr;
   SomaPopulationData data{};
   SomaUpdateFn fn = nullptr;
@@ -123,6 +139,28 @@ struct Recorder {
   std::string path;
 };
 
+/// A sense-reversing barrier that spins: a step lasts microseconds, and waking a thread
+/// from a futex takes about as long as the step itself.
+class SpinBarrier {
+public:
+  explicit SpinBarrier(unsigned n) : n_(n), left_(n) {}
+  void arriveAndWait() {
+    bool sense = sense_.load(std::memory_order_relaxed);
+    if (left_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      left_.store(n_, std::memory_order_relaxed);
+      sense_.store(!sense, std::memory_order_release);
+      return;
+    }
+    for (unsigned spins = 0; sense_.load(std::memory_order_acquire) == sense; ++spins)
+      if (spins > 4096) std::this_thread::yield(); // more threads than cores: let others run
+  }
+
+private:
+  const unsigned n_;
+  std::atomic<unsigned> left_;
+  std::atomic<bool> sense_{false};
+};
+
 } // namespace
 
 struct Simulation::Impl {
@@ -153,7 +191,9 @@ struct Simulation::Impl {
   void buildSource(Source &s);
   void buildProjection(const graph::Edge &e);
   void buildRecorders();
-  void step(uint64_t k, unsigned threads, std::barrier<> *sync);
+  void prepare(uint64_t k, unsigned threads);
+  void kernels(uint64_t k, unsigned t, unsigned threads);
+  void finish(uint64_t k, unsigned threads);
 };
 
 Simulation::Simulation(const graph::NetworkGraph &net, const std::vector<ir::Model> &models, RunOptions options)
@@ -301,7 +341,7 @@ void Simulation::Impl::buildPopulation(Population &p, cpu::Engine &jit) {
   // Which states receive jumps is known once the projections are built; all may.
   spec.jumps.assign(ns, cpu::JumpPresence::CheckAtRunTime);
   p.jumpRing.assign(ns, {});
-  p.inputRing.assign(m.inputs.size(), std::vector<double>(size_t(ringSlots) * n, 0));
+  p.inputRing.assign(m.inputs.size(), {});
 
   auto compiled = jit.compile(spec, "soma_update_" + v.name);
   if (!compiled.unsupported.empty())
@@ -547,14 +587,17 @@ void Simulation::build(cpu::Engine &jit, Timings &timings) {
     s.buildPopulation(p, jit);
     jitSeconds += secondsSince(tj);
   }
-  // Jump rings for the states that projections target.
-  for (const Projection &pr : s.projections)
-    if (!pr.toInput) {
-      Population &p = s.pops[pr.post];
-      if (p.jumpRing[pr.target].empty()) p.jumpRing[pr.target].assign(size_t(s.ringSlots) * p.n, 0);
+  // Rings for the states and inputs that projections target.
+  for (const Projection &pr : s.projections) {
+    Population &p = s.pops[pr.post];
+    Population::Ring &r = pr.toInput ? p.inputRing[pr.target] : p.jumpRing[pr.target];
+    if (!r.used()) {
+      r.data.assign(size_t(s.ringSlots) * p.n, 0);
+      r.touched.assign(s.ringSlots, {});
     }
+  }
   for (Population &p : s.pops) {
-    for (auto &r : p.inputRing) r.assign(size_t(s.ringSlots) * p.n, 0);
+    p.zeros.assign(p.n, 0);
     p.statePtr.clear();
     for (auto &x : p.state) p.statePtr.push_back(x.data());
     for (auto &x : p.param) p.paramPtr.push_back(x.data());
@@ -583,33 +626,31 @@ void Simulation::build(cpu::Engine &jit, Timings &timings) {
 
 // ------------------------------------------------------------------ the step loop
 
-void Simulation::Impl::step(uint64_t k, unsigned threads, std::barrier<> *sync) {
-  (void)sync;
+// 1-5 (docs/simulation.md) run in the kernels, every population in parallel chunks of
+// neurons; the rest of a step is serial, in the fixed order that makes it deterministic.
+void Simulation::Impl::prepare(uint64_t k, unsigned threads) {
   uint64_t slotNow = k % ringSlots, slotNext = (k + 1) % ringSlots;
-  // 1-5 (docs/simulation.md): every population, in parallel chunks of neurons.
   for (Population &p : pops) {
-    for (size_t j = 0; j < p.inputRing.size(); ++j) p.inputPtr[j] = p.inputRing[j].data() + slotNow * p.n;
+    for (size_t j = 0; j < p.inputRing.size(); ++j)
+      p.inputPtr[j] = p.inputRing[j].used() ? p.inputRing[j].data.data() + slotNow * p.n : p.zeros.data();
     for (size_t j = 0; j < p.jumpRing.size(); ++j)
-      p.jumpPtr[j] = p.jumpRing[j].empty() ? nullptr : p.jumpRing[j].data() + slotNext * p.n;
+      p.jumpPtr[j] = p.jumpRing[j].used() ? p.jumpRing[j].data.data() + slotNext * p.n : nullptr;
     p.threadSpikes.resize(threads);
     p.threadCounts.assign(threads, 0);
     p.threadFaults.assign(threads, SomaFault{});
   }
-  auto work = [&](unsigned t) {
-    for (Population &p : pops) {
-      uint64_t begin = uint64_t(p.n) * t / threads, end = uint64_t(p.n) * (t + 1) / threads;
-      p.threadSpikes[t].resize(end - begin);
-      p.threadCounts[t] = p.fn(&p.data, begin, end, k, dt, p.threadSpikes[t].data(), &p.threadFaults[t]);
-    }
-  };
-  if (threads == 1) {
-    work(0);
-  } else {
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, t);
-    work(0);
-    for (auto &th : pool) th.join();
+}
+
+void Simulation::Impl::kernels(uint64_t k, unsigned t, unsigned threads) {
+  for (Population &p : pops) {
+    uint64_t begin = uint64_t(p.n) * t / threads, end = uint64_t(p.n) * (t + 1) / threads;
+    p.threadSpikes[t].resize(end - begin);
+    p.threadCounts[t] = p.fn(&p.data, begin, end, k, dt, p.threadSpikes[t].data(), &p.threadFaults[t]);
   }
+}
+
+void Simulation::Impl::finish(uint64_t k, unsigned threads) {
+  uint64_t slotNow = k % ringSlots, slotNext = (k + 1) % ringSlots;
   for (Population &p : pops) {
     for (unsigned t = 0; t < threads; ++t)
       if (p.threadFaults[t].found) {
@@ -623,9 +664,10 @@ void Simulation::Impl::step(uint64_t k, unsigned threads, std::barrier<> *sync) 
       p.spikes.insert(p.spikes.end(), p.threadSpikes[t].begin(), p.threadSpikes[t].begin() + p.threadCounts[t]);
     p.spikeCount += p.spikes.size();
     // The slots just read are free for arrivals D >= 1 steps ahead.
-    for (auto &r : p.inputRing) std::fill(r.begin() + slotNow * p.n, r.begin() + (slotNow + 1) * p.n, 0.0);
+    for (auto &r : p.inputRing)
+      if (r.used()) r.clear(slotNow, p.n);
     for (auto &r : p.jumpRing)
-      if (!r.empty()) std::fill(r.begin() + slotNext * p.n, r.begin() + (slotNext + 1) * p.n, 0.0);
+      if (r.used()) r.clear(slotNext, p.n);
   }
   // Sources emit the spikes stamped t_{k+1}.
   double tNext = double(k + 1) * dt;
@@ -660,7 +702,7 @@ void Simulation::Impl::step(uint64_t k, unsigned threads, std::barrier<> *sync) 
   // 7: schedule arrivals in the fixed order (source population, source index, synapse).
   for (const Projection &pr : projections) {
     Population &post = pops[pr.post];
-    std::vector<double> &ring = pr.toInput ? post.inputRing[pr.target] : post.jumpRing[pr.target];
+    Population::Ring &ring = pr.toInput ? post.inputRing[pr.target] : post.jumpRing[pr.target];
     if (pr.continuous) {
       // A current source holds its amplitude onto its targets while it is on: as input
       // for the next step.
@@ -669,7 +711,7 @@ void Simulation::Impl::step(uint64_t k, unsigned threads, std::barrier<> *sync) 
         uint64_t slot = (k + 1) % ringSlots;
         for (uint32_t i = 0; i < pr.table.preSize; ++i)
           for (uint64_t sIdx = pr.table.rowBegin(i); sIdx < pr.table.rowEnd(i); ++sIdx)
-            ring[slot * post.n + pr.postFirst + pr.table.post[sIdx]] += src.amplitude * pr.table.weight[sIdx];
+            ring.add(slot, post.n, pr.postFirst + pr.table.post[sIdx], src.amplitude * pr.table.weight[sIdx]);
       }
       continue;
     }
@@ -691,7 +733,7 @@ void Simulation::Impl::step(uint64_t k, unsigned threads, std::barrier<> *sync) 
         // in step arrival.
         uint64_t arrival = k + 1 + pr.table.delaySteps[sIdx];
         uint64_t slot = arrival % ringSlots;
-        ring[slot * post.n + pr.postFirst + pr.table.post[sIdx]] += m * pr.table.weight[sIdx];
+        ring.add(slot, post.n, pr.postFirst + pr.table.post[sIdx], m * pr.table.weight[sIdx]);
         ++events;
       }
     }
@@ -721,8 +763,40 @@ void Simulation::run(Timings &timings) {
   unsigned threads = std::max(1u, s.options.threads);
   bool bar = s.options.progress && isatty(STDERR_FILENO);
   uint64_t tick = std::max<uint64_t>(1, s.steps / 50);
+  // Workers live for the whole run; two barrier phases per step hand the kernels to them.
+  SpinBarrier sync(threads);
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> current{0};
+  std::vector<std::thread> workers;
+  for (unsigned t = 1; t < threads; ++t)
+    workers.emplace_back([&, t] {
+      for (;;) {
+        sync.arriveAndWait();
+        if (stop.load()) return;
+        s.kernels(current.load(), t, threads);
+        sync.arriveAndWait();
+      }
+    });
+  struct Joiner {
+    std::vector<std::thread> &w;
+    SpinBarrier &b;
+    std::atomic<bool> &stop;
+    unsigned threads;
+    ~Joiner() {
+      if (threads > 1) {
+        stop = true;
+        b.arriveAndWait();
+      }
+      for (auto &th : w) th.join();
+    }
+  } joiner{workers, sync, stop, threads};
   for (uint64_t k = 0; k < s.steps; ++k) {
-    s.step(k, threads, nullptr);
+    s.prepare(k, threads);
+    current = k;
+    if (threads > 1) sync.arriveAndWait();
+    s.kernels(k, 0, threads);
+    if (threads > 1) sync.arriveAndWait();
+    s.finish(k, threads);
     if (bar && (k + 1) % tick == 0) {
       int done = int(50 * (k + 1) / s.steps);
       std::cerr << "\r[" << std::string(done, '#') << std::string(50 - done, ' ') << "] " << (k + 1) * 100 / s.steps << "%"
