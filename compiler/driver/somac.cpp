@@ -52,6 +52,9 @@ Options of run:
   --seed S                 override the file's seed
   --threads N              worker threads (the spikes do not depend on N)
   --set NAME=VALUE         override a network constant (N=8000, w_e=20pA)
+  --save-state FILE        write a checkpoint at the end of the run
+  --load-state FILE        continue from a checkpoint (same network, seed and dt): the
+                           run then covers the next --duration after the saved time
 
 Options:
   -I DIR                   add DIR to the import search path (also -IDIR)
@@ -139,6 +142,10 @@ Options parseArgs(int argc, char **argv) {
       auto t = parseTime(value(a));
       if (!t || !(*t > 0)) usageError(a + " needs a positive time, e.g. 500ms");
       (a == "--dt" ? o.run.dtMs : o.run.durationMs) = *t;
+    } else if (a == "--save-state") {
+      o.run.saveState = value(a);
+    } else if (a == "--load-state") {
+      o.run.loadState = value(a);
     } else if (a == "--seed") {
       std::string v = value(a);
       if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) usageError("--seed needs a non-negative integer");
@@ -258,6 +265,7 @@ int runNetwork(const Options &o, Frontend &fe, const std::string &file) {
     std::printf("%s: %s simulated for %g ms (dt %g ms, %llu steps, seed %llu, %u thread%s)\n", file.c_str(),
                 g->name.c_str(), r.durationMs, r.dtMs, (unsigned long long)r.steps, (unsigned long long)r.seed,
                 r.threads, r.threads == 1 ? "" : "s");
+    if (r.firstStep) std::printf("  continued from a checkpoint at t = %g ms\n", double(r.firstStep) * r.dtMs);
     for (const sim::PopulationResult &p : r.populations)
       std::printf("  %-16s %8u neurons %10llu spikes %9.2f Hz\n", p.name.c_str(), p.size, (unsigned long long)p.spikes,
                   p.rateHz);

@@ -20,6 +20,9 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 namespace soma::sim {
@@ -169,6 +172,7 @@ struct Simulation::Impl {
   RunOptions options;
   double dt = 0.1, duration = 0;
   uint64_t steps = 0, seed = 0;
+  uint64_t firstStep = 0;                // continued from a saved state
   std::vector<Population> pops;          // by population index
   std::vector<Source> sources;
   std::vector<int> vertexPop, vertexSource; // vertex -> index, -1
@@ -191,6 +195,8 @@ struct Simulation::Impl {
   void buildSource(Source &s);
   void buildProjection(const graph::Edge &e);
   void buildRecorders();
+  void saveState(const std::string &path) const;
+  void loadState(const std::string &path);
   void prepare(uint64_t k, unsigned threads);
   void kernels(uint64_t k, unsigned t, unsigned threads);
   void finish(uint64_t k, unsigned threads);
@@ -618,6 +624,7 @@ void Simulation::build(cpu::Engine &jit, Timings &timings) {
     p.data.stream = runtime::streamId(s.qualified(p.vertex->name));
   }
   s.buildRecorders();
+  if (!s.options.loadState.empty()) s.loadState(s.options.loadState);
   double total = secondsSince(t0);
   timings.jit = jitSeconds;
   timings.construction = total - jitSeconds;
@@ -757,6 +764,136 @@ void Simulation::Impl::finish(uint64_t k, unsigned threads) {
   }
 }
 
+// ------------------------------------------------------------------ checkpoints
+//
+// A checkpoint holds everything a continuation needs that is not rebuilt identically from
+// the model and the seed: the step reached, every state, refractory counters, pending
+// arrivals in the delay rings and the position of spike-array sources. Weights are static
+// here and rebuilt from the seed, so a checkpoint is only valid for the same network, seed
+// and dt (checked). The format is this build's native binary layout, version 1.
+
+namespace {
+constexpr char kMagic[] = "SOMASTATE1";
+
+struct Writer {
+  std::string out;
+  template <class T> void pod(const T &v) { out.append(reinterpret_cast<const char *>(&v), sizeof v); }
+  void str(const std::string &s) {
+    pod(uint64_t(s.size()));
+    out += s;
+  }
+  template <class T> void vec(const std::vector<T> &v) {
+    pod(uint64_t(v.size()));
+    out.append(reinterpret_cast<const char *>(v.data()), v.size() * sizeof(T));
+  }
+};
+
+struct Reader {
+  std::string data;
+  size_t pos = 0;
+  std::string path;
+  [[noreturn]] void bad() const { throw runtime::RuntimeError(path + ": not a checkpoint of this build, or truncated"); }
+  template <class T> T pod() {
+    if (pos + sizeof(T) > data.size()) bad();
+    T v;
+    std::memcpy(&v, data.data() + pos, sizeof v);
+    pos += sizeof v;
+    return v;
+  }
+  std::string str() {
+    uint64_t n = pod<uint64_t>();
+    if (n > data.size() - pos) bad();
+    std::string s = data.substr(pos, n);
+    pos += n;
+    return s;
+  }
+  template <class T> std::vector<T> vec() {
+    uint64_t n = pod<uint64_t>();
+    if (n > (data.size() - pos) / sizeof(T)) bad();
+    std::vector<T> v(n);
+    std::memcpy(v.data(), data.data() + pos, n * sizeof(T));
+    pos += n * sizeof(T);
+    return v;
+  }
+};
+} // namespace
+
+void Simulation::Impl::saveState(const std::string &path) const {
+  Writer w;
+  w.out.append(kMagic, sizeof kMagic);
+  w.str(net.name);
+  w.pod(seed);
+  w.pod(dt);
+  w.pod(firstStep + steps);
+  w.pod(ringSlots);
+  w.pod(uint64_t(pops.size()));
+  for (const Population &p : pops) {
+    w.str(p.vertex->name);
+    w.pod(p.n);
+    w.pod(uint64_t(p.state.size()));
+    for (const auto &x : p.state) w.vec(x);
+    w.vec(p.refractory);
+    for (const auto *rings : {&p.inputRing, &p.jumpRing})
+      for (const Population::Ring &r : *rings) w.vec(r.data);
+  }
+  w.pod(uint64_t(sources.size()));
+  for (const Source &src : sources) w.vec(std::vector<uint64_t>(src.cursor.begin(), src.cursor.end()));
+  runtime::writeFileAtomically(path, w.out);
+}
+
+void Simulation::Impl::loadState(const std::string &path) {
+  Reader r;
+  r.path = path;
+  {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw runtime::RuntimeError("cannot read the checkpoint '" + path + "'");
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    r.data = buf.str();
+  }
+  if (r.data.size() < sizeof kMagic || r.data.compare(0, sizeof kMagic, std::string(kMagic, sizeof kMagic)) != 0) r.bad();
+  r.pos = sizeof kMagic;
+  auto mismatch = [&](const std::string &what) {
+    throw runtime::RuntimeError(path + ": the checkpoint was made with a different " + what);
+  };
+  if (r.str() != net.name) mismatch("network");
+  if (r.pod<uint64_t>() != seed) mismatch("seed (weights and connectivity depend on it)");
+  if (r.pod<double>() != dt) mismatch("dt");
+  firstStep = r.pod<uint64_t>();
+  if (r.pod<uint32_t>() != ringSlots) mismatch("set of delays");
+  if (r.pod<uint64_t>() != pops.size()) mismatch("set of populations");
+  for (Population &p : pops) {
+    if (r.str() != p.vertex->name || r.pod<uint32_t>() != p.n || r.pod<uint64_t>() != p.state.size())
+      mismatch("population '" + p.vertex->name + "'");
+    for (auto &x : p.state) {
+      x = r.vec<double>();
+      if (x.size() != p.n) r.bad();
+    }
+    p.refractory = r.vec<int32_t>();
+    if (p.refractory.size() != p.n) r.bad();
+    for (auto *rings : {&p.inputRing, &p.jumpRing})
+      for (Population::Ring &ring : *rings) {
+        std::vector<double> data = r.vec<double>();
+        if (data.size() != ring.data.size()) mismatch("set of connections onto '" + p.vertex->name + "'");
+        ring.data = std::move(data);
+        // Pending arrivals are cleared entry by entry after they are read: mark them.
+        for (uint32_t slot = 0; slot < ringSlots && ring.used(); ++slot)
+          for (uint32_t i = 0; i < p.n; ++i)
+            if (ring.data[size_t(slot) * p.n + i] != 0) ring.touched[slot].push_back(i);
+      }
+    // The arrays moved: re-point the kernel's view of them.
+    for (size_t k = 0; k < p.state.size(); ++k) p.statePtr[k] = p.state[k].data();
+    p.data.refractory = p.refractory.data();
+  }
+  if (r.pod<uint64_t>() != sources.size()) mismatch("set of sources");
+  for (Source &src : sources) {
+    std::vector<uint64_t> c = r.vec<uint64_t>();
+    if (c.size() != src.cursor.size()) mismatch("source '" + src.vertex->name + "'");
+    src.cursor.assign(c.begin(), c.end());
+  }
+  if (r.pos != r.data.size()) r.bad();
+}
+
 void Simulation::run(Timings &timings) {
   Impl &s = *impl_;
   auto t0 = Clock::now();
@@ -790,21 +927,24 @@ void Simulation::run(Timings &timings) {
       for (auto &th : w) th.join();
     }
   } joiner{workers, sync, stop, threads};
-  for (uint64_t k = 0; k < s.steps; ++k) {
+  for (uint64_t k = s.firstStep; k < s.firstStep + s.steps; ++k) {
     s.prepare(k, threads);
     current = k;
     if (threads > 1) sync.arriveAndWait();
     s.kernels(k, 0, threads);
     if (threads > 1) sync.arriveAndWait();
     s.finish(k, threads);
-    if (bar && (k + 1) % tick == 0) {
-      int done = int(50 * (k + 1) / s.steps);
-      std::cerr << "\r[" << std::string(done, '#') << std::string(50 - done, ' ') << "] " << (k + 1) * 100 / s.steps << "%"
+    if (bar && (k + 1 - s.firstStep) % tick == 0) {
+      uint64_t doneSteps = k + 1 - s.firstStep;
+      int done = int(50 * doneSteps / s.steps);
+      std::cerr << "\r[" << std::string(done, '#') << std::string(50 - done, ' ') << "] " << doneSteps * 100 / s.steps << "%"
                 << std::flush;
     }
   }
   if (bar) std::cerr << "\r" << std::string(60, ' ') << "\r";
   timings.simulation = secondsSince(t0);
+  if (!s.options.saveState.empty()) s.saveState(s.options.saveState);
+  result_.firstStep = s.firstStep;
   result_.durationMs = s.duration;
   result_.dtMs = s.dt;
   result_.steps = s.steps;

@@ -28,6 +28,7 @@ struct RunOptions {
   std::optional<uint64_t> seed;
   unsigned threads = 1;
   bool progress = false;                   // a progress bar on stderr
+  std::string saveState, loadState;        // checkpoint files (--save-state, --load-state)
   std::string commandLine;                 // provenance
 };
 
@@ -52,6 +53,7 @@ struct PopulationResult {
 struct RunResult {
   double durationMs = 0, dtMs = 0;
   uint64_t steps = 0, seed = 0;
+  uint64_t firstStep = 0;                  // > 0 when continued from a saved state
   unsigned threads = 1;
   std::vector<PopulationResult> populations;
   uint64_t synapses = 0, events = 0;       // synapses built, synaptic events delivered
