@@ -2,6 +2,7 @@
 #include "FoldConstants.h"
 #include "NetworkGraph.h"
 #include "PruneState.h"
+#include "Stiffness.h"
 
 #include <charconv>
 #include <cmath>
@@ -259,6 +260,7 @@ void emitGraph(const SemaResult &sema, const std::vector<ir::Model> &models, Dia
   for (size_t k = 0; k < graphs.size(); ++k) {
     foldConstants(graphs[k]);
     pruneUnreadState(graphs[k], models);
+    warnStiffness(graphs[k], models, diags);
     if (k) out << "\n";
     if (dot) printGraphDot(graphs[k], out);
     else printGraph(graphs[k], out);
