@@ -1951,7 +1951,14 @@ void Sema::checkNetwork(NetworkDef &net, Scope &moduleScope) {
     auto n = constInt(*it.value, ctx);
     if (t.isError()) continue;
     if (t.kind != Type::Int || !n || *n <= 0 || *n >= (1LL << 31)) {
-      diags_.report(DiagId::population_size, it.value->range, {exprToString(*it.value)});
+      std::string shown = exprToString(*it.value);
+      if (it.value->kind != ExprKind::Number)
+        if (auto v = constValue(*it.value, ctx)) {
+          std::ostringstream num;
+          num << *v;
+          shown += " = " + num.str();
+        }
+      diags_.report(DiagId::population_size, it.value->range, {shown});
       continue;
     }
     if (s) s->size = static_cast<int>(*n);
@@ -1969,7 +1976,8 @@ void Sema::checkNetwork(NetworkDef &net, Scope &moduleScope) {
       break;
     }
     case NetItemKind::Population: {
-      Symbol *m = scope.find(it.model);
+      // Models live at module level: a population may share its model's name.
+      Symbol *m = moduleScope.find(it.model);
       if (!m || (m->kind != SymKind::Neuron && m->kind != SymKind::Synapse)) {
         std::vector<std::string> names;
         for (const Scope *sc = &scope; sc; sc = sc->parent)

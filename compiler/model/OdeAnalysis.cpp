@@ -55,6 +55,15 @@ Method methodByName(const std::string &name) {
 
 } // namespace
 
+void applyRunMethod(std::vector<Model> &models, const std::string &method, DiagnosticEngine &diags) {
+  if (method.empty()) return;
+  for (Model &m : models) {
+    if (!m.methodOverride.empty() || m.odes.empty()) continue;
+    m.methodOverride = method;
+    analyzeOdes(m, diags);
+  }
+}
+
 void analyzeOdes(Model &m, DiagnosticEngine &diags) {
   m.subsystems.clear();
   std::set<int> odeStates;

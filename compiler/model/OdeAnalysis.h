@@ -16,4 +16,8 @@ namespace soma {
 /// Fills m.subsystems from m.odes.
 void analyzeOdes(ir::Model &m, DiagnosticEngine &diags);
 
+/// `run … with method = NAME`: the method of every model that does not choose its own
+/// with `dynamics using` (its subsystems are analysed again).
+void applyRunMethod(std::vector<ir::Model> &models, const std::string &method, DiagnosticEngine &diags);
+
 } // namespace soma
