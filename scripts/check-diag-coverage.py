@@ -7,7 +7,7 @@ For each DIAG(id, severity, "format") it requires:
       `[id-with-dashes]` AND a line:column, e.g. `:[[@LINE+1]]:12:`, `:{{[0-9]+}}:5:` or
       `:12:5:`. Notes are exempt (they print no id), as are the few diagnostics that
       have no position by nature (NO_LOCATION below), which need only the id.
-  (b) used: the compiler refers to it as `DiagId::id` somewhere under compiler/.
+  (b) used: the compiler refers to it as `DiagId::id` somewhere under compiler/ or targets/.
 Lists every gap and exits 1 if there is any; exits 0 with a one-line summary otherwise.
 
     scripts/check-diag-coverage.py [--root REPO] [-v]
@@ -102,7 +102,7 @@ def main():
                 mentioned.setdefault(tag, rel)
                 if LINE_COL_RE.search(text):
                     positioned.setdefault(tag, rel)
-    used = referenced_ids(os.path.join(args.root, "compiler"))
+    used = referenced_ids(os.path.join(args.root, "compiler")) | referenced_ids(os.path.join(args.root, "targets"))
 
     untested, dead = [], []
     for ident, severity in diags:

@@ -3,21 +3,32 @@
 // Exit codes: 0 success, 1 errors in a model, 2 command-line misuse, 3 internal compiler
 // error. User errors never print a stack trace; internal errors say that they are ours.
 #include "ASTPrinter.h"
+#include "Aot.h"
+#include "AotConfig.h"
+#include "AotManifest.h"
 #include "Frontend.h"
 #include "Emit.h"
+#include "JitKernels.h"
+#include "KernelSpec.h"
 #include "Lower.h"
-#include "FoldConstants.h"
 #include "NetworkGraph.h"
-#include "PruneState.h"
+#include "Pipeline.h"
 #include "Simulation.h"
 #include "soma/runtime/Error.h"
+#include "soma/runtime/Format.h"
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include <pthread.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <functional>
@@ -37,6 +48,10 @@ const char *kUsage = R"(usage: somac <command> [options] FILE...
 Commands:
   run FILE                 compile and simulate the network of FILE on the cpu; write
                            spikes.csv, recorded states, summary.json and raster.svg
+  build FILE -o OUT        compile the network of FILE ahead of time: OUT.so is a shared
+                           library (no LLVM needed to run it), OUT.o an object file
+                           (link the runtime libraries yourself: somac prints how); both
+                           come with a C header OUT.h declaring soma_run
   check FILE...            parse and check models; print what each file defines
   emit --stage=STAGE FILE  print one stage of the pipeline:
                              ast   canonical source, as parsed
@@ -55,6 +70,12 @@ Options of run:
   --save-state FILE        write a checkpoint at the end of the run
   --load-state FILE        continue from a checkpoint (same network, seed and dt): the
                            run then covers the next --duration after the saved time
+
+Options of build:
+  -o OUT                   the library to write: NAME.so or NAME.o (and NAME.h)
+  --duration T, --dt T, --seed S, --set NAME=VALUE
+                           as for run, fixed in the library (soma_run may still override
+                           the duration and the seed; the kernels are compiled for dt)
 
 Options:
   -I DIR                   add DIR to the import search path (also -IDIR)
@@ -77,6 +98,7 @@ struct Options {
   bool werror = false, nowarn = false, quiet = false;
   std::string color = "auto";
   std::string format = "text";
+  std::string output;                       // build -o
   sim::RunOptions run;
   std::vector<std::pair<std::string, std::string>> sets;
 };
@@ -136,6 +158,8 @@ Options parseArgs(int argc, char **argv) {
       o.nowarn = true;
     } else if (a == "-q" || a == "--quiet") {
       o.quiet = true;
+    } else if (a == "-o") {
+      o.output = value(a);
     } else if (a == "--out") {
       o.run.outDir = value(a);
     } else if (a == "--duration" || a == "--dt") {
@@ -176,9 +200,19 @@ Options parseArgs(int argc, char **argv) {
     }
   }
   if (o.command.empty()) usageError("no command given");
-  if (o.command != "check" && o.command != "emit" && o.command != "run")
+  if (o.command != "check" && o.command != "emit" && o.command != "run" && o.command != "build")
     usageError("unknown command '" + o.command + "'");
   if (o.command == "run" && o.files.size() != 1) usageError("run takes exactly one file");
+  if (o.command == "build") {
+    if (o.files.size() != 1) usageError("build takes exactly one file");
+    if (o.output.empty()) usageError("build needs -o OUT.so or -o OUT.o");
+    std::filesystem::path out(o.output);
+    std::string ext = out.extension().string();
+    if ((ext != ".so" && ext != ".o") || out.stem().empty())
+      usageError("build writes a shared library or an object file: -o NAME.so or -o NAME.o, not '" + o.output + "'");
+  } else if (!o.output.empty()) {
+    usageError("-o is only for 'build'");
+  }
   if (o.files.empty()) usageError("no input file");
   if (o.command == "emit") {
     if (o.stage.empty()) usageError("emit needs --stage=ast|sema|model|graph|llvm");
@@ -199,62 +233,31 @@ double since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+
 /// `somac run`: lower, build the graph of the file's network, simulate, write outputs.
 int runNetwork(const Options &o, Frontend &fe, const std::string &file) {
   auto t0 = std::chrono::steady_clock::now();
   sim::Timings timings;
   timings.frontEnd = since(fe.startTime());
-  fe.diags().beginSorted();
-  std::vector<ir::Model> models = lowerModels(fe.sema(), fe.diags());
-  const NetworkDef *net = nullptr;
-  int count = 0;
-  for (const NetworkSummary &n : fe.sema().networkDefs)
-    if (n.inMainModule) {
-      net = n.def;
-      ++count;
-    }
-  std::optional<graph::NetworkGraph> g;
-  if (!fe.diags().hasErrors() && net) {
-    g.emplace(graph::buildNetworkGraph(fe.sema(), models, *net, fe.diags()));
-    if (!fe.diags().hasErrors()) {
-      graph::foldConstants(*g);
-      graph::pruneUnreadState(*g, models);
-    }
-  }
-  fe.diags().endSorted();
-  if (!net) {
-    std::cerr << "somac: error: " << file << " defines no network to run\n";
-    return kExitModelError;
-  }
-  if (count > 1) {
-    std::cerr << "somac: error: " << file << " defines " << count << " networks; run needs exactly one\n";
-    return kExitModelError;
-  }
-  if (fe.diags().hasErrors()) {
-    fe.diags().finish();
-    return kExitModelError;
-  }
+  sim::LoweredNetwork lowered;
+  if (int status = sim::lowerNetwork(fe, file, lowered, std::cerr)) return status;
+  const std::optional<graph::NetworkGraph> &g = lowered.graph;
   timings.lowering = since(t0);
 
   std::string error;
   std::unique_ptr<cpu::Engine> jit = cpu::Engine::create(error);
   if (!jit) throw InternalError("cannot start the JIT: " + error);
+  sim::JitKernelProvider kernels(*jit);
   sim::RunOptions ro = o.run;
   ro.progress = !o.quiet;
-  sim::Simulation simulation(*g, models, ro);
+  sim::Simulation simulation(*g, lowered.models, ro);
   try {
-    simulation.build(*jit, timings);
+    simulation.build(kernels, timings);
     simulation.run(timings);
     sim::Timings before = timings;
     simulation.writeOutputs(timings, before);
   } catch (const sim::SimulationError &e) {
-    std::string msg = e.what();
-    const std::string suffix = " is not supported by target cpu";
-    if (msg.size() > suffix.size() && msg.compare(msg.size() - suffix.size(), suffix.size(), suffix) == 0)
-      fe.diags().report(DiagId::unsupported_by_target, e.range, {msg.substr(0, msg.size() - suffix.size())});
-    else
-      fe.diags().report(DiagId::simulation_error, e.range, {msg});
-    fe.diags().finish();
+    sim::reportSimulationError(fe, e);
     return kExitModelError;
   } catch (const runtime::RuntimeError &e) {
     std::cerr << "somac: error: " << e.what() << "\n";
@@ -279,6 +282,240 @@ int runNetwork(const Options &o, Frontend &fe, const std::string &file) {
   return kExitOk;
 }
 
+/// Runs `argv` (argv[0] looked up on PATH) and waits; its output goes to ours. Returns its
+/// exit status, or -1 with `error` set when it could not be started or was killed.
+int runProgram(const std::vector<std::string> &argv, std::string &error) {
+  std::vector<char *> args;
+  for (const std::string &a : argv) args.push_back(const_cast<char *>(a.c_str()));
+  args.push_back(nullptr);
+  std::cout.flush();
+  std::fflush(nullptr);
+  pid_t pid;
+  if (int e = posix_spawnp(&pid, args[0], nullptr, nullptr, args.data(), ::environ)) {
+    error = "cannot run '" + argv[0] + "': " + std::strerror(e);
+    return -1;
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) {
+      error = std::string("waiting for '") + argv[0] + "': " + std::strerror(errno);
+      return -1;
+    }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  error = "'" + argv[0] + "' was killed by signal " + std::to_string(WTERMSIG(status));
+  return -1;
+}
+
+std::string shellQuote(const std::string &s) {
+  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=,+:@") == std::string::npos)
+    return s;
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+/// The libraries a program or shared library linking `somac build`'s kernels needs, in
+/// link order (the entry points, in whole, first).
+std::vector<std::string> runtimeLinkArgs() {
+  std::vector<std::string> args = {"-Wl,--whole-archive", SOMA_AOT_ENTRY_LIBRARY, "-Wl,--no-whole-archive",
+                                   "-Wl,--start-group"};
+  for (const char *const *l = kSomaAotLibraries; *l; ++l) args.push_back(*l);
+  args.push_back("-Wl,--end-group");
+  args.push_back("-lpthread");
+  args.push_back("-lm");
+  for (const char *const *f = kSomaAotLinkFlags; *f; ++f) args.push_back(*f);
+  return args;
+}
+
+/// The C header next to a library: declarations of its entry points.
+std::string cHeader(const std::string &library, const std::string &source, const std::string &network,
+                    const Options &o, size_t kernels, double dt) {
+  // Text that goes into C comments and string literals.
+  auto safe = [](std::string t) {
+    for (size_t p; (p = t.find("*/")) != std::string::npos;) t.replace(p, 2, "* /");
+    for (char &c : t)
+      if (c == '\n' || c == '\r' || c == '"' || c == '\\') c = '_';
+    return t;
+  };
+  std::string stem = std::filesystem::path(library).stem().string();
+  std::string guard = "SOMA_";
+  for (char c : stem) guard += std::isalnum(static_cast<unsigned char>(c)) ? char(std::toupper(static_cast<unsigned char>(c))) : '_';
+  guard += "_H";
+  std::ostringstream h;
+  h << "/* " << safe(std::filesystem::path(library).stem().string()) << ".h: the C interface of "
+    << safe(std::filesystem::path(library).filename().string()) << ", generated by somac " << SOMA_VERSION << "\n"
+    << " * from " << safe(source) << " (network " << safe(network) << ", " << kernels << " population kernel"
+    << (kernels == 1 ? "" : "s") << ", dt " << runtime::formatDouble(dt) << " ms).\n"
+    << " * Do not edit: run `somac build` again. */\n"
+    << "#ifndef " << guard << "\n#define " << guard << "\n\n#include <stdint.h>\n\n"
+    << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
+    << "/* Builds the network and simulates it as `somac run` does, with the same spikes bit for\n"
+    << " * bit, and writes spikes.csv, the recorded states, summary.json and raster.svg into\n"
+    << " * out_dir (created when missing).\n"
+    << " *   duration_ms  simulated time in ms; <= 0: the model's";
+  if (o.run.durationMs) h << " (" << runtime::formatDouble(*o.run.durationMs) << " ms, given to somac build)";
+  h << "\n *   seed         the run's seed; 0: the model's";
+  if (o.run.seed) h << " (" << *o.run.seed << ", given to somac build)";
+  h << "\n"
+    << " *   threads      worker threads, 0 to 256 (0: one); the spikes do not depend on it\n"
+    << " * Returns 0 on success. Otherwise it prints why on stderr and returns 1 (an error of the\n"
+    << " * model or of the run, e.g. a state that became NaN, or kernels compiled for another\n"
+    << " * specialisation than the run needs), 2 (bad arguments) or 3 (an internal error).\n"
+    << " * The kernels are compiled for dt = " << runtime::formatDouble(dt) << " ms and for the CPU of the machine that\n"
+    << " * built the library (they may use all of its instruction set extensions). */\n"
+    << "int soma_run(const char *out_dir, double duration_ms, uint64_t seed, unsigned threads);\n\n"
+    << "/* The name of the network: \"" << safe(network) << "\". */\n"
+    << "const char *soma_model_name(void);\n\n"
+    << "/* The version of somac that built the library: \"" << SOMA_VERSION << "\". */\n"
+    << "const char *soma_version(void);\n\n"
+    << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
+  return h.str();
+}
+
+/// Writes `text` to `path` through a temporary name and a rename.
+bool writeFileAtomically(const std::string &path, const std::string &text, std::string &error) {
+  std::string tmp = path + ".tmp" + std::to_string(getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << text;
+    if (!out.flush()) {
+      error = "cannot write " + tmp;
+      return false;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    error = "cannot write " + path + ": " + ec.message();
+    return false;
+  }
+  return true;
+}
+
+/// `somac build FILE -o OUT.so|OUT.o`: every population kernel, computed as `somac run`
+/// would for the same options, compiled ahead of time into one object with the model's
+/// sources; for .so linked with the runtime into a shared library. Writes OUT.h too.
+int buildLibrary(const Options &o, Frontend &fe, const std::string &file) {
+  namespace fs = std::filesystem;
+  sim::LoweredNetwork lowered;
+  if (int status = sim::lowerNetwork(fe, file, lowered, std::cerr)) return status;
+  const graph::NetworkGraph &g = *lowered.graph;
+
+  // The specs, by the code build() uses: the options of a run (dt, seed, --set) decide them.
+  sim::RunOptions ro;
+  ro.dtMs = o.run.dtMs;
+  ro.durationMs = o.run.durationMs;
+  ro.seed = o.run.seed;
+  sim::Simulation simulation(g, lowered.models, ro);
+  std::vector<sim::KernelRequest> requests;
+  try {
+    requests = simulation.kernelRequests();
+  } catch (const sim::SimulationError &e) {
+    sim::reportSimulationError(fe, e);
+    return kExitModelError;
+  } catch (const runtime::RuntimeError &e) {
+    std::cerr << "somac: error: " << e.what() << "\n";
+    return kExitModelError;
+  }
+  double dt = o.run.dtMs.value_or(g.run.dt);
+  std::vector<cpu::AotKernel> kernels;
+  for (sim::KernelRequest &r : requests)
+    kernels.push_back({r.function, r.spec, cpu::serializeKernelSpec(r.spec)});
+
+  sim::AotManifest m;
+  m.somaVersion = SOMA_VERSION;
+  m.network = g.name;
+  m.mainFile = file;
+  m.stdlibDir = o.frontend.stdlibDir;
+  m.includeDirs = o.frontend.includeDirs;
+  m.files = fe.loadedFiles();
+  m.pathKeys = fe.pathKeys();
+  m.sets = o.sets;
+  m.dtMs = o.run.dtMs;
+  m.durationMs = o.run.durationMs;
+  m.seed = o.run.seed;
+
+  const fs::path out(o.output);
+  const bool shared = out.extension() == ".so";
+  fs::path header = out;
+  header.replace_extension(".h");
+  std::error_code ec;
+  fs::path dir = out.parent_path().empty() ? fs::path(".") : out.parent_path();
+  std::string tmpTemplate = (dir / (".somac-build-XXXXXX")).string();
+  std::vector<char> tmpl(tmpTemplate.begin(), tmpTemplate.end());
+  tmpl.push_back('\0');
+  if (!mkdtemp(tmpl.data())) {
+    std::cerr << "somac: error: cannot create a temporary folder in " << dir.string() << ": " << std::strerror(errno) << "\n";
+    return kExitModelError;
+  }
+  fs::path tmp(tmpl.data());
+  struct Cleanup {
+    fs::path p;
+    ~Cleanup() {
+      std::error_code e;
+      fs::remove_all(p, e);
+    }
+  } cleanup{tmp};
+
+  fs::path object = shared ? tmp / "kernels.o" : tmp / out.filename();
+  cpu::AotResult r = cpu::writeKernelObject(kernels, sim::encodeAotManifest(m), object.string());
+  if (!r.unsupported.empty()) {
+    for (const cpu::CodegenError &e : r.unsupported) fe.diags().report(DiagId::unsupported_by_target, e.range, {e.what});
+    fe.diags().finish();
+    return kExitModelError;
+  }
+  if (!r.error.empty()) throw InternalError("compiling the kernels of " + file + ": " + r.error);
+
+  std::string error;
+  if (shared) {
+    fs::path script = tmp / "exports.map";
+    if (!writeFileAtomically(script.string(),
+                             "{\n  global:\n    soma_run;\n    soma_model_name;\n    soma_version;\n"
+                             "    soma_rt_uniform;\n    soma_rt_normal;\n  local: *;\n};\n",
+                             error)) {
+      std::cerr << "somac: error: " << error << "\n";
+      return kExitModelError;
+    }
+    const char *cxx = std::getenv("SOMA_CXX");
+    std::vector<std::string> argv = {cxx && *cxx ? cxx : SOMA_AOT_CXX, "-shared", "-o", (tmp / "lib.so").string(),
+                                     object.string()};
+    for (const std::string &a : runtimeLinkArgs()) argv.push_back(a);
+    argv.push_back("-Wl,--version-script=" + script.string());
+    argv.push_back("-Wl,--no-undefined");
+    int status = runProgram(argv, error);
+    if (status != 0) {
+      std::string cmd;
+      for (const std::string &a : argv) cmd += (cmd.empty() ? "" : " ") + shellQuote(a);
+      std::cerr << "somac: error: linking " << out.string() << " failed: "
+                << (status < 0 ? error : "the C++ compiler exited with status " + std::to_string(status)) << "\n  "
+                << cmd << "\n";
+      return kExitModelError;
+    }
+    object = tmp / "lib.so";
+  }
+  fs::rename(object, out, ec);
+  if (ec) {
+    std::cerr << "somac: error: cannot write " << out.string() << ": " << ec.message() << "\n";
+    return kExitModelError;
+  }
+  if (!writeFileAtomically(header.string(), cHeader(out.string(), file, g.name, o, kernels.size(), dt), error)) {
+    std::cerr << "somac: error: " << error << "\n";
+    return kExitModelError;
+  }
+  if (!o.quiet) {
+    std::printf("%s: %s compiled ahead of time (%zu population kernel%s, dt %g ms)\n", file.c_str(), g.name.c_str(),
+                kernels.size(), kernels.size() == 1 ? "" : "s", dt);
+    std::printf("  wrote: %s %s\n", out.string().c_str(), header.string().c_str());
+    if (!shared) {
+      std::string cmd = "c++ -o PROGRAM YOUR_OBJECTS " + shellQuote(out.string());
+      for (const std::string &a : runtimeLinkArgs()) cmd += " " + shellQuote(a);
+      std::printf("  link with: %s\n", cmd.c_str());
+    }
+  }
+  return kExitOk;
+}
+
 int runFile(const Options &o, const std::string &file) {
   Frontend fe(o.frontend, std::cerr);
   bool color = o.color == "always" || (o.color == "auto" && isatty(STDERR_FILENO) && !std::getenv("NO_COLOR"));
@@ -288,22 +525,14 @@ int runFile(const Options &o, const std::string &file) {
 
   Module *main = fe.load(file);
   // --set NAME=VALUE replaces the value of a network constant before anything is checked.
-  for (const auto &[name, text] : o.sets) {
-    if (!main) break;
-    bool found = false;
-    for (Definition &d : main->defs)
-      if (d.kind == DefKind::Network)
-        for (NetItem &it : d.network->items)
-          if (it.kind == NetItemKind::Const && it.name == name) {
-            ExprPtr e = fe.parseExpression(text, "--set " + name);
-            if (!e) {
-              fe.diags().finish();
-              return kExitModelError;
-            }
-            it.value = std::move(e);
-            found = true;
-          }
-    if (!found) usageError("--set: the network of " + file + " has no constant '" + name + "'");
+  if (main) {
+    std::string unknown;
+    switch (sim::applyConstantOverrides(fe, *main, o.sets, unknown)) {
+    case sim::OverrideStatus::Ok: break;
+    case sim::OverrideStatus::BadValue: fe.diags().finish(); return kExitModelError;
+    case sim::OverrideStatus::UnknownName:
+      usageError("--set: the network of " + file + " has no constant '" + unknown + "'");
+    }
   }
   if (main && o.command == "emit" && o.stage == "ast") {
     printModule(*main, std::cout);
@@ -314,6 +543,7 @@ int runFile(const Options &o, const std::string &file) {
   fe.diags().finish();
   if (!ok) return kExitModelError;
   if (o.command == "run") return runNetwork(o, fe, file);
+  if (o.command == "build") return buildLibrary(o, fe, file);
   if (o.command == "emit" && (o.stage == "graph" || o.stage == "llvm")) {
     fe.diags().beginSorted();
     std::vector<ir::Model> models = lowerModels(fe.sema(), fe.diags());
@@ -356,27 +586,6 @@ extern "C" void onFatalSignal(int sig) {
   _exit(kExitInternal);
 }
 
-/// Runs `fn` on a thread with a large stack: recursion over the (bounded) nesting of
-/// expressions must not depend on the default 8 MiB main-thread stack.
-int runWithLargeStack(std::function<int()> fn) {
-  struct Job {
-    std::function<int()> fn;
-    int result = kExitInternal;
-  } job{std::move(fn)};
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, size_t(512) << 20);
-  pthread_t thread;
-  auto body = [](void *p) -> void * {
-    auto *j = static_cast<Job *>(p);
-    j->result = j->fn();
-    return nullptr;
-  };
-  if (pthread_create(&thread, &attr, body, &job) != 0) return job.fn(); // fall back
-  pthread_join(thread, nullptr);
-  pthread_attr_destroy(&attr);
-  return job.result;
-}
 
 } // namespace
 

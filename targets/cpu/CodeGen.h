@@ -37,6 +37,7 @@
 //    the run is over then anyway.
 #pragma once
 
+#include "KernelSpec.h"
 #include "ModelIR.h"
 
 #include <memory>
@@ -54,34 +55,6 @@ namespace soma::cpu {
 
 /// Neurons advanced per chunk before spikes are collected.
 constexpr unsigned kChunk = 256;
-
-/// How an exact subsystem's propagator reaches the kernel.
-struct PropagatorSpec {
-  enum Kind {
-    Folded,     // P and Q below are the values for every neuron: folded into the code
-    Shared,     // one P,Q for all neurons, read at run time from propagator[s][0 .. 2n^2)
-    PerNeuron,  // read at run time from propagator[s] + i*2*n*n
-  } kind = Shared;
-  std::vector<double> P, Q;   // Folded: n*n each, row-major, in the subsystem's state order
-};
-
-/// Whether a state has a jump array (synaptic arrivals at t_{k+1}).
-enum class JumpPresence { Absent, Present, CheckAtRunTime };
-
-struct KernelSpec {
-  const ir::Model *model = nullptr;
-  double dt = 0.1;                                  // ms
-  /// One per parameter: a value (uniform, folded) or nullopt (per neuron: param[p][i]).
-  std::vector<std::optional<double>> params;
-  /// One per internal, or empty: then an internal is folded when its initial expression
-  /// can be evaluated from uniform parameters (and folded internals), else loaded.
-  std::vector<std::optional<double>> internals;
-  /// One per subsystem of the model (numeric subsystems: ignored). Empty: every exact
-  /// subsystem is Shared.
-  std::vector<PropagatorSpec> propagators;
-  /// One per state, or empty: every state CheckAtRunTime.
-  std::vector<JumpPresence> jumps;
-};
 
 /// A construct the cpu target cannot compile, with where it is.
 struct CodegenError {

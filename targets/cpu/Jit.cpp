@@ -1,6 +1,6 @@
 #include "Jit.h"
 
-#include "RuntimeSymbols.h"
+#include "soma/runtime/KernelRuntime.h"
 
 #include <llvm/Analysis/CGSCCPassManager.h>
 #include <llvm/Analysis/LoopAnalysisManager.h>
@@ -16,6 +16,7 @@
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/TargetParser/Host.h>
 #include <llvm/Support/raw_ostream.h>
+#include <llvm/MC/TargetRegistry.h>
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/TargetParser/SubtargetFeature.h>
 
@@ -34,6 +35,8 @@ void initializeNativeTarget() {
 
 namespace {
 
+constexpr llvm::CodeGenOptLevel kKernelOptLevel = llvm::CodeGenOptLevel::Aggressive;
+
 /// The host's JIT target machine builder with the options every kernel is compiled with.
 llvm::Expected<llvm::orc::JITTargetMachineBuilder> kernelTargetBuilder(const std::string &cpu) {
   initializeNativeTarget();
@@ -43,7 +46,7 @@ llvm::Expected<llvm::orc::JITTargetMachineBuilder> kernelTargetBuilder(const std
     jtmb->setCPU(cpu);
     jtmb->getFeatures() = llvm::SubtargetFeatures(); // the named CPU's own features
   }
-  jtmb->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  jtmb->setCodeGenOptLevel(kKernelOptLevel);
   // Determinism: never fuse a*b+c into an FMA behind the program's back.
   jtmb->getOptions().AllowFPOpFusion = llvm::FPOpFusion::Strict;
   jtmb->getOptions().UnsafeFPMath = false;
@@ -72,6 +75,25 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const std::string &cpu,
     return nullptr;
   }
   return std::move(*tm);
+}
+
+std::unique_ptr<llvm::TargetMachine> createObjectTargetMachine(std::string &error) {
+  auto jtmb = kernelTargetBuilder("");
+  if (!jtmb) {
+    error = llvm::toString(jtmb.takeError());
+    return nullptr;
+  }
+  std::string lookupError;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(jtmb->getTargetTriple().str(), lookupError);
+  if (!target) {
+    error = lookupError;
+    return nullptr;
+  }
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      jtmb->getTargetTriple().str(), jtmb->getCPU(), jtmb->getFeatures().getString(), jtmb->getOptions(),
+      llvm::Reloc::PIC_, std::nullopt, kKernelOptLevel, /*JIT=*/false));
+  if (!tm) error = "cannot create a target machine for " + jtmb->getTargetTriple().str();
+  return tm;
 }
 
 bool isValidCpu(const std::string &cpu) {
@@ -173,8 +195,8 @@ std::unique_ptr<Engine> Engine::create(std::string &error) {
   // The runtime's random numbers under their ABI names.
   llvm::orc::SymbolMap symbols;
   auto flags = llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable;
-  symbols[(*jit)->mangleAndIntern("soma_rt_uniform")] = {llvm::orc::ExecutorAddr::fromPtr(&rtUniform), flags};
-  symbols[(*jit)->mangleAndIntern("soma_rt_normal")] = {llvm::orc::ExecutorAddr::fromPtr(&rtNormal), flags};
+  symbols[(*jit)->mangleAndIntern("soma_rt_uniform")] = {llvm::orc::ExecutorAddr::fromPtr(&soma_rt_uniform), flags};
+  symbols[(*jit)->mangleAndIntern("soma_rt_normal")] = {llvm::orc::ExecutorAddr::fromPtr(&soma_rt_normal), flags};
   if (llvm::Error e = lib.define(llvm::orc::absoluteSymbols(std::move(symbols)))) {
     error = llvm::toString(std::move(e));
     return nullptr;

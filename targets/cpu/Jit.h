@@ -5,8 +5,8 @@
 //
 // The target machine is the host's (CPU name and features detected), with FP contraction
 // off (FPOpFusion::Strict) and no fast-math: the same options for JIT and for `somac build`.
-// Kernels resolve libm from the process and soma_rt_uniform/soma_rt_normal from
-// RuntimeSymbols.h.
+// Kernels resolve libm from the process and soma_rt_uniform/soma_rt_normal from the
+// runtime library (soma/runtime/KernelRuntime.h).
 #pragma once
 
 #include "CodeGen.h"
@@ -31,6 +31,11 @@ void initializeNativeTarget();
 /// ("x86-64", "x86-64-v3", "skylake-avx512", ...), with the code-generation options every
 /// kernel is built with. Null and `error` set on failure.
 std::unique_ptr<llvm::TargetMachine> createTargetMachine(const std::string &cpu, std::string &error);
+
+/// The target machine `somac build` emits objects with: createTargetMachine("")'s CPU,
+/// features, options and optimisation level, with position-independent code (for shared
+/// libraries) and the static code model of ahead-of-time code.
+std::unique_ptr<llvm::TargetMachine> createObjectTargetMachine(std::string &error);
 
 /// Whether LLVM knows `cpu` as a processor of the host's architecture.
 bool isValidCpu(const std::string &cpu);

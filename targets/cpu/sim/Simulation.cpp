@@ -191,10 +191,14 @@ struct Simulation::Impl {
     return net.name + "." + a + (b.empty() ? "" : "." + b);
   }
 
-  void buildPopulation(Population &p, cpu::Engine &jit);
+  void setup(bool needDuration = true);
+  cpu::KernelSpec buildPopulation(Population &p);
+  static KernelRequest request(const Population &p, cpu::KernelSpec spec) {
+    return {p.vertex->name, "soma_update_" + p.vertex->name, std::move(spec)};
+  }
   void buildSource(Source &s);
   void buildProjection(const graph::Edge &e);
-  void buildRecorders();
+  void buildRecorders(bool openFiles = true);
   void saveState(const std::string &path) const;
   void loadState(const std::string &path);
   void prepare(uint64_t k, unsigned threads);
@@ -209,7 +213,9 @@ Simulation::~Simulation() = default;
 
 // ------------------------------------------------------------------ construction
 
-void Simulation::Impl::buildPopulation(Population &p, cpu::Engine &jit) {
+/// A population's arrays and the spec of its kernel. Everything the spec depends on is
+/// computed here, so that `somac build` (kernelRequests) and build() agree by construction.
+cpu::KernelSpec Simulation::Impl::buildPopulation(Population &p) {
   const graph::Vertex &v = *p.vertex;
   const ir::Model &m = *p.model;
   uint32_t n = p.n;
@@ -348,13 +354,7 @@ void Simulation::Impl::buildPopulation(Population &p, cpu::Engine &jit) {
   spec.jumps.assign(ns, cpu::JumpPresence::CheckAtRunTime);
   p.jumpRing.assign(ns, {});
   p.inputRing.assign(m.inputs.size(), {});
-
-  auto compiled = jit.compile(spec, "soma_update_" + v.name);
-  if (!compiled.unsupported.empty())
-    throw SimulationError(compiled.unsupported.front().what + " is not supported by target cpu",
-                          compiled.unsupported.front().range);
-  if (!compiled) throw InternalError("compiling population '" + v.name + "': " + compiled.error);
-  p.fn = compiled.fn;
+  return spec;
 }
 
 void Simulation::Impl::buildSource(Source &s) {
@@ -513,7 +513,7 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
   projections.push_back(std::move(pr));
 }
 
-void Simulation::Impl::buildRecorders() {
+void Simulation::Impl::buildRecorders(bool openFiles) {
   spikesRecorded.assign(outputs.size(), false);
   bool anySpikeRecord = false;
   for (const graph::Record &r : net.records) {
@@ -543,54 +543,72 @@ void Simulation::Impl::buildRecorders() {
     for (const Recorder &other : recorders)
       if (other.path == options.outDir + "/" + file) file = p.vertex->name + "." + r.member + "." + std::to_string(recorders.size()) + ".csv";
     rec.path = options.outDir + "/" + file;
-    rec.writer = std::make_unique<runtime::StateCsvWriter>(rec.path, std::move(cols), dt);
+    if (openFiles) rec.writer = std::make_unique<runtime::StateCsvWriter>(rec.path, std::move(cols), dt);
     recorders.push_back(std::move(rec));
   }
 }
 
-void Simulation::build(cpu::Engine &jit, Timings &timings) {
-  Impl &s = *impl_;
-  const graph::Run &run = s.net.run;
-  s.dt = s.options.dtMs.value_or(run.dt);
-  s.duration = s.options.durationMs.value_or(run.duration);
-  s.seed = s.options.seed.value_or(run.seedGiven ? uint64_t(run.seed) : 0);
-  if (!(s.dt > 0)) throw SimulationError("dt must be positive", run.range);
-  if (!(s.duration > 0)) throw SimulationError("the run duration must be positive (give `run T` or --duration)", run.range);
-  double q = s.duration / s.dt;
-  s.steps = uint64_t(std::floor(q + 0.5 + 1e-9 * q));
-  std::filesystem::create_directories(s.options.outDir);
+/// The run's dt, duration, seed and steps; populations and sources, in vertex order (the
+/// order of outputs). Kernels do not depend on the duration: kernelRequests does not need one.
+void Simulation::Impl::setup(bool needDuration) {
+  const graph::Run &run = net.run;
+  dt = options.dtMs.value_or(run.dt);
+  duration = options.durationMs.value_or(run.duration);
+  seed = options.seed.value_or(run.seedGiven ? uint64_t(run.seed) : 0);
+  if (!(dt > 0)) throw SimulationError("dt must be positive", run.range);
+  if (needDuration && !(duration > 0)) throw SimulationError("the run duration must be positive (give `run T` or --duration)", run.range);
+  double q = duration / dt;
+  steps = uint64_t(std::floor(q + 0.5 + 1e-9 * q));
 
-  // Populations and sources, in vertex order (the order of outputs).
-  size_t nv = boost::num_vertices(s.net.g);
-  s.vertexPop.assign(nv, -1);
-  s.vertexSource.assign(nv, -1);
-  auto t0 = Clock::now();
-  double jitSeconds = 0;
+  size_t nv = boost::num_vertices(net.g);
+  vertexPop.assign(nv, -1);
+  vertexSource.assign(nv, -1);
   for (size_t v = 0; v < nv; ++v) {
-    const graph::Vertex &vx = s.net.g[v];
-    s.outputs.push_back({vx.name, uint32_t(vx.size)});
+    const graph::Vertex &vx = net.g[v];
+    outputs.push_back({vx.name, uint32_t(vx.size)});
     if (vx.kind == graph::VertexKind::Population) {
-      s.vertexPop[v] = int(s.pops.size());
+      vertexPop[v] = int(pops.size());
       Population p;
       p.vertex = &vx;
-      p.model = &s.models[vx.model];
+      p.model = &models[vx.model];
       p.index = uint32_t(v);
       p.n = uint32_t(vx.size);
-      s.pops.push_back(std::move(p));
+      pops.push_back(std::move(p));
     } else {
-      s.vertexSource[v] = int(s.sources.size());
+      vertexSource[v] = int(sources.size());
       Source src;
       src.vertex = &vx;
       src.index = uint32_t(v);
       src.n = uint32_t(vx.size);
-      s.sources.push_back(std::move(src));
+      sources.push_back(std::move(src));
     }
   }
+}
+
+std::vector<KernelRequest> Simulation::kernelRequests() {
+  Impl &s = *impl_;
+  s.setup(false);
+  // Everything build() checks, in its order, so that `somac build` fails where a run would.
+  for (const graph::EdgeId &e : graph::edgesInOrder(s.net)) s.buildProjection(s.net.g[e]);
+  for (Source &src : s.sources) s.buildSource(src);
+  std::vector<KernelRequest> out;
+  for (Population &p : s.pops) out.push_back(Impl::request(p, s.buildPopulation(p)));
+  s.buildRecorders(/*openFiles=*/false);
+  return out;
+}
+
+void Simulation::build(KernelProvider &kernels, Timings &timings) {
+  Impl &s = *impl_;
+  s.setup();
+  std::filesystem::create_directories(s.options.outDir);
+  auto t0 = Clock::now();
+  double jitSeconds = 0;
   for (const graph::EdgeId &e : graph::edgesInOrder(s.net)) s.buildProjection(s.net.g[e]);
   for (Source &src : s.sources) s.buildSource(src);
   for (Population &p : s.pops) {
     auto tj = Clock::now();
-    s.buildPopulation(p, jit);
+    p.fn = kernels.kernel(Impl::request(p, s.buildPopulation(p)));
+    if (!p.fn) throw InternalError("no kernel for population '" + p.vertex->name + "'");
     jitSeconds += secondsSince(tj);
   }
   // Rings for the states and inputs that projections target.

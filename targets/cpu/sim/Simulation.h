@@ -1,17 +1,23 @@
 // Runs a network on the cpu target: `somac run`.
 //
 //   NetworkGraph + ir::Model[] ──build──▶ per population: SoA arrays, parameters and
-//       initial values per neuron, propagators, one JIT-compiled kernel (specialised on
-//       uniform parameters); per projection: a CSR synapse table with weights and delays;
+//       initial values per neuron, propagators, a KernelSpec (what the kernel is
+//       specialised on: uniform parameters, folded propagators, dt) and the kernel a
+//       KernelProvider gives for it (JIT-compiled, or looked up in an ahead-of-time
+//       library); per projection: a CSR synapse table with weights and delays;
 //   ──run──▶ the step loop of docs/simulation.md (kernels in parallel over neurons, spike
 //       delivery in the fixed order, sources, recorders);
 //   ──writeOutputs──▶ spikes.csv, one CSV per recorded variable, summary.json, raster.svg,
 //       each written atomically.
 //
 // What the target cannot run yet is reported as SimulationError at its source location.
+//
+// This library (soma_sim_core) does not depend on LLVM: the JIT provider lives in soma_sim
+// (JitKernels.h), the ahead-of-time one in soma_aot (AotRuntime.cpp).
 #pragma once
 
-#include "Jit.h"
+#include "KernelABI.h"
+#include "KernelSpec.h"
 #include "NetworkGraph.h"
 
 #include <memory>
@@ -43,6 +49,23 @@ struct SimulationError : std::runtime_error {
   SourceRange range;
 };
 
+/// One population's kernel: what build() asks a KernelProvider for.
+struct KernelRequest {
+  std::string population;       // the population's name in the network
+  std::string function;         // the kernel's symbol: "soma_update_" + population
+  cpu::KernelSpec spec;         // spec.model points into the models given to Simulation
+};
+
+/// Where Simulation::build gets the kernel of each population.
+class KernelProvider {
+public:
+  virtual ~KernelProvider() = default;
+  /// The kernel for `request.spec`, valid while the provider lives. Throws SimulationError
+  /// for a construct the target cannot compile (at its location); anything else that
+  /// fails throws another std::exception (InternalError when it is the compiler's fault).
+  virtual SomaUpdateFn kernel(const KernelRequest &request) = 0;
+};
+
 struct PopulationResult {
   std::string name;
   uint32_t size = 0;
@@ -65,8 +88,13 @@ public:
   Simulation(const graph::NetworkGraph &net, const std::vector<ir::Model> &models, RunOptions options);
   ~Simulation();
 
-  /// Allocates and initialises everything and compiles the kernels.
-  void build(cpu::Engine &jit, Timings &timings);
+  /// Allocates and initialises everything and gets the kernels from `kernels`.
+  void build(KernelProvider &kernels, Timings &timings);
+  /// The kernels build() would ask for, in population order, computed by the same code.
+  /// Everything build() checks is built and checked (synapses included: a network that
+  /// cannot run fails here too) except the duration; no file is written. For `somac
+  /// build`. Call it instead of build(), at most once.
+  std::vector<KernelRequest> kernelRequests();
   void run(Timings &timings);
   void writeOutputs(Timings &timings, const Timings &before);
   const RunResult &result() const { return result_; }
