@@ -32,6 +32,14 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double secondsSince(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
+/// t_k in ms for messages: k / (1/dt) when 1/dt is a whole number, so step 3 at 0.1 ms
+/// reads 0.3, not 0.30000000000000004.
+std::string formatTime(uint64_t step, double dt) {
+  double perMs = std::round(1 / dt);
+  bool whole = perMs > 0 && std::fabs(perMs * dt - 1) < 1e-12;
+  return runtime::formatDouble(whole ? double(step) / perMs : double(step) * dt);
+}
+
 /// Draws a network distribution: uniform(a, b), normal(mean, sd), lognormal(mu, sigma),
 /// exponential(mean); one Philox block per draw.
 double drawDistribution(const ir::Node &n, const std::vector<double> &args, const runtime::RandomStream &rng,
@@ -82,17 +90,22 @@ struct Population {
   // Arrivals: per target state (jumps) and per input, a ring of slots [slot][neuron].
   // Only the entries a delivery touched are cleared after they are read; an input nothing
   // targets reads a shared array of zeros.
+  // Delivery runs in parallel, each thread owning a range of targets, so each thread
+  // keeps its own list of touched entries.
   struct Ring {
     std::vector<double> data;
-    std::vector<std::vector<uint32_t>> touched; // per slot
+    std::vector<std::vector<uint32_t>> touched; // [thread * slots + slot]
+    uint32_t slots = 0;
     bool used() const { return !data.empty(); }
-    void add(uint64_t slot, uint32_t n, uint32_t i, double w) {
+    void add(unsigned thread, uint64_t slot, uint32_t n, uint32_t i, double w) {
       data[slot * n + i] += w;
-      touched[slot].push_back(i);
+      touched[thread * slots + slot].push_back(i);
     }
     void clear(uint64_t slot, uint32_t n) {
-      for (uint32_t i : touched[slot]) data[slot * n + i] = 0;
-      touched[slot].clear();
+      for (size_t t = slot; t < touched.size(); t += slots) {
+        for (uint32_t i : touched[t]) data[slot * n + i] = 0;
+        touched[t].clear();
+      }
     }
   };
   std::vector<Ring> jumpRing, inputRing;
@@ -181,7 +194,6 @@ struct Simulation::Impl {
   std::vector<runtime::SpikeEvent> spikeLog;
   std::vector<bool> spikesRecorded;      // per output index
   uint32_t ringSlots = 2;
-  uint64_t events = 0;
   std::vector<runtime::PopulationInfo> outputs; // every population and source, in vertex order
 
   Impl(const graph::NetworkGraph &g, const std::vector<ir::Model> &m, RunOptions o)
@@ -203,7 +215,11 @@ struct Simulation::Impl {
   void loadState(const std::string &path);
   void prepare(uint64_t k, unsigned threads);
   void kernels(uint64_t k, unsigned t, unsigned threads);
-  void finish(uint64_t k, unsigned threads);
+  void collect(uint64_t k, unsigned threads);
+  void deliver(uint64_t k, unsigned t, unsigned threads);
+  void record(uint64_t k);
+  std::string fault;                     // a non-finite state found in this step
+  std::vector<uint64_t> threadEvents;
 };
 
 Simulation::Simulation(const graph::NetworkGraph &net, const std::vector<ir::Model> &models, RunOptions options)
@@ -617,7 +633,8 @@ void Simulation::build(KernelProvider &kernels, Timings &timings) {
     Population::Ring &r = pr.toInput ? p.inputRing[pr.target] : p.jumpRing[pr.target];
     if (!r.used()) {
       r.data.assign(size_t(s.ringSlots) * p.n, 0);
-      r.touched.assign(s.ringSlots, {});
+      r.slots = s.ringSlots;
+      r.touched.assign(size_t(s.ringSlots) * std::max(1u, s.options.threads), {});
     }
   }
   for (Population &p : s.pops) {
@@ -674,15 +691,17 @@ void Simulation::Impl::kernels(uint64_t k, unsigned t, unsigned threads) {
   }
 }
 
-void Simulation::Impl::finish(uint64_t k, unsigned threads) {
+// Serial: spikes of the step in index order, freed ring slots, source spikes.
+void Simulation::Impl::collect(uint64_t k, unsigned threads) {
   uint64_t slotNow = k % ringSlots, slotNext = (k + 1) % ringSlots;
   for (Population &p : pops) {
-    for (unsigned t = 0; t < threads; ++t)
+    for (unsigned t = 0; t < threads && fault.empty(); ++t)
       if (p.threadFaults[t].found) {
         const SomaFault &f = p.threadFaults[t];
-        throw runtime::RuntimeError("non-finite value: population '" + p.vertex->name + "', neuron " +
-                                    std::to_string(f.neuron) + ", state '" + p.model->states[f.state].name +
-                                    "', at t = " + std::to_string((k + 1) * dt) + " ms");
+        // Reported once the step's barriers are passed (workers must not be left waiting).
+        fault = "non-finite value: population '" + p.vertex->name + "', neuron " + std::to_string(f.neuron) +
+                ", state '" + p.model->states[f.state].name + "', at t = " + formatTime(k + 1, dt) +
+                " ms";
       }
     p.spikes.clear();
     for (unsigned t = 0; t < threads; ++t)
@@ -724,10 +743,18 @@ void Simulation::Impl::finish(uint64_t k, unsigned threads) {
     }
     for (uint32_t m : s.multiplicity) s.spikeCount += m;
   }
-  // 7: schedule arrivals in the fixed order (source population, source index, synapse).
+}
+
+// 7: schedule arrivals in the fixed order (source population, source index, synapse).
+// Thread t owns the targets [n t/T, n (t+1)/T) of every population, so each target's sum
+// is formed by one thread in the same order whatever T is.
+void Simulation::Impl::deliver(uint64_t k, unsigned t, unsigned threads) {
+  double tNext = double(k + 1) * dt;
+  uint64_t events = 0;
   for (const Projection &pr : projections) {
     Population &post = pops[pr.post];
     Population::Ring &ring = pr.toInput ? post.inputRing[pr.target] : post.jumpRing[pr.target];
+    uint32_t lo = uint32_t(uint64_t(post.n) * t / threads), hi = uint32_t(uint64_t(post.n) * (t + 1) / threads);
     if (pr.continuous) {
       // A current source holds its amplitude onto its targets while it is on: as input
       // for the next step.
@@ -735,8 +762,10 @@ void Simulation::Impl::finish(uint64_t k, unsigned threads) {
       if (tNext >= src.startMs && tNext < src.stopMs) {
         uint64_t slot = (k + 1) % ringSlots;
         for (uint32_t i = 0; i < pr.table.preSize; ++i)
-          for (uint64_t sIdx = pr.table.rowBegin(i); sIdx < pr.table.rowEnd(i); ++sIdx)
-            ring.add(slot, post.n, pr.postFirst + pr.table.post[sIdx], src.amplitude * pr.table.weight[sIdx]);
+          for (uint64_t sIdx = pr.table.rowBegin(i); sIdx < pr.table.rowEnd(i); ++sIdx) {
+            uint32_t target = pr.postFirst + pr.table.post[sIdx];
+            if (target >= lo && target < hi) ring.add(t, slot, post.n, target, src.amplitude * pr.table.weight[sIdx]);
+          }
       }
       continue;
     }
@@ -756,14 +785,19 @@ void Simulation::Impl::finish(uint64_t k, unsigned threads) {
       for (uint64_t sIdx = pr.table.rowBegin(local); sIdx < pr.table.rowEnd(local); ++sIdx) {
         // Arrival = stamp (k+1) + D; a state target reads it in step arrival-1, an input
         // in step arrival.
+        uint32_t target = pr.postFirst + pr.table.post[sIdx];
+        if (target < lo || target >= hi) continue;
         uint64_t arrival = k + 1 + pr.table.delaySteps[sIdx];
-        uint64_t slot = arrival % ringSlots;
-        ring.add(slot, post.n, pr.postFirst + pr.table.post[sIdx], m * pr.table.weight[sIdx]);
+        ring.add(t, arrival % ringSlots, post.n, target, m * pr.table.weight[sIdx]);
         ++events;
       }
     }
   }
-  // Spike log.
+  threadEvents[t] += events;
+}
+
+// Serial: the spike log and the recorders (8).
+void Simulation::Impl::record(uint64_t k) {
   for (const Population &p : pops)
     if (spikesRecorded[p.index])
       for (uint32_t i : p.spikes) spikeLog.push_back({k + 1, p.index, i});
@@ -930,6 +964,9 @@ void Simulation::run(Timings &timings) {
         if (stop.load()) return;
         s.kernels(current.load(), t, threads);
         sync.arriveAndWait();
+        sync.arriveAndWait();
+        s.deliver(current.load(), t, threads);
+        sync.arriveAndWait();
       }
     });
   struct Joiner {
@@ -945,13 +982,19 @@ void Simulation::run(Timings &timings) {
       for (auto &th : w) th.join();
     }
   } joiner{workers, sync, stop, threads};
+  s.threadEvents.assign(threads, 0);
   for (uint64_t k = s.firstStep; k < s.firstStep + s.steps; ++k) {
     s.prepare(k, threads);
     current = k;
-    if (threads > 1) sync.arriveAndWait();
+    if (threads > 1) sync.arriveAndWait();   // kernels start
     s.kernels(k, 0, threads);
-    if (threads > 1) sync.arriveAndWait();
-    s.finish(k, threads);
+    if (threads > 1) sync.arriveAndWait();   // kernels done
+    s.collect(k, threads);
+    if (threads > 1) sync.arriveAndWait();   // delivery starts
+    s.deliver(k, 0, threads);
+    if (threads > 1) sync.arriveAndWait();   // delivery done
+    if (!s.fault.empty()) throw runtime::RuntimeError(s.fault);
+    s.record(k);
     if (bar && (k + 1 - s.firstStep) % tick == 0) {
       uint64_t doneSteps = k + 1 - s.firstStep;
       int done = int(50 * doneSteps / s.steps);
@@ -968,7 +1011,8 @@ void Simulation::run(Timings &timings) {
   result_.steps = s.steps;
   result_.seed = s.seed;
   result_.threads = threads;
-  result_.events = s.events;
+  result_.events = 0;
+  for (uint64_t e : s.threadEvents) result_.events += e;
   for (const Population &p : s.pops)
     result_.populations.push_back({p.vertex->name, p.n, p.spikeCount, p.n ? p.spikeCount / (p.n * s.duration * 1e-3) : 0});
   for (const Source &src : s.sources)
