@@ -234,6 +234,20 @@ double since(std::chrono::steady_clock::time_point t0) {
 }
 
 
+/// Runs a simulator step; reports a model problem it finds (at its source location, or as
+/// a runtime message) and returns false.
+bool simulatorSucceeds(Frontend &fe, const std::function<void()> &step) {
+  try {
+    step();
+    return true;
+  } catch (const sim::SimulationError &e) {
+    sim::reportSimulationError(fe, e);
+  } catch (const runtime::RuntimeError &e) {
+    std::cerr << "somac: error: " << e.what() << "\n";
+  }
+  return false;
+}
+
 /// `somac run`: lower, build the graph of the file's network, simulate, write outputs.
 int runNetwork(const Options &o, Frontend &fe, const std::string &file) {
   auto t0 = std::chrono::steady_clock::now();
@@ -251,18 +265,13 @@ int runNetwork(const Options &o, Frontend &fe, const std::string &file) {
   sim::RunOptions ro = o.run;
   ro.progress = !o.quiet;
   sim::Simulation simulation(*g, lowered.models, ro);
-  try {
-    simulation.build(kernels, timings);
-    simulation.run(timings);
-    sim::Timings before = timings;
-    simulation.writeOutputs(timings, before);
-  } catch (const sim::SimulationError &e) {
-    sim::reportSimulationError(fe, e);
+  if (!simulatorSucceeds(fe, [&] {
+        simulation.build(kernels, timings);
+        simulation.run(timings);
+        sim::Timings before = timings;
+        simulation.writeOutputs(timings, before);
+      }))
     return kExitModelError;
-  } catch (const runtime::RuntimeError &e) {
-    std::cerr << "somac: error: " << e.what() << "\n";
-    return kExitModelError;
-  }
   const sim::RunResult &r = simulation.result();
   if (!o.quiet) {
     std::printf("%s: %s simulated for %g ms (dt %g ms, %llu steps, seed %llu, %u thread%s)\n", file.c_str(),
@@ -409,15 +418,7 @@ int buildLibrary(const Options &o, Frontend &fe, const std::string &file) {
   ro.seed = o.run.seed;
   sim::Simulation simulation(g, lowered.models, ro);
   std::vector<sim::KernelRequest> requests;
-  try {
-    requests = simulation.kernelRequests();
-  } catch (const sim::SimulationError &e) {
-    sim::reportSimulationError(fe, e);
-    return kExitModelError;
-  } catch (const runtime::RuntimeError &e) {
-    std::cerr << "somac: error: " << e.what() << "\n";
-    return kExitModelError;
-  }
+  if (!simulatorSucceeds(fe, [&] { requests = simulation.kernelRequests(); })) return kExitModelError;
   double dt = o.run.dtMs.value_or(g.run.dt);
   std::vector<cpu::AotKernel> kernels;
   for (sim::KernelRequest &r : requests)

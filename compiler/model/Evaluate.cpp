@@ -62,23 +62,7 @@ double evaluate(const NodeRef &n, const EvalEnv &env) {
   case Op::Add: case Op::Sub: case Op::Mul: case Op::Div: case Op::Mod: case Op::Pow:
   case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge: case Op::Eq: case Op::Ne:
   case Op::And: case Op::Or: {
-    double a = evaluate(n->args[0], env), b = evaluate(n->args[1], env);
-    switch (n->op) {
-    case Op::Add: return a + b;
-    case Op::Sub: return a - b;
-    case Op::Mul: return a * b;
-    case Op::Div: return a / b;
-    case Op::Mod: return std::fmod(a, b);
-    case Op::Pow: return std::pow(a, b);
-    case Op::Lt: return a < b;
-    case Op::Le: return a <= b;
-    case Op::Gt: return a > b;
-    case Op::Ge: return a >= b;
-    case Op::Eq: return a == b;
-    case Op::Ne: return a != b;
-    case Op::And: return a != 0 && b != 0;
-    default: return a != 0 || b != 0;
-    }
+    return applyBinary(n->op, evaluate(n->args[0], env), evaluate(n->args[1], env));
   }
   default:
     if (!env.other) throw InternalError("evaluate: no value for this leaf");

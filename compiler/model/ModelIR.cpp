@@ -19,7 +19,9 @@ NodeRef make(Op op, std::vector<NodeRef> args, double value = 0, int index = -1,
 
 bool isConstNode(const NodeRef &n) { return n->op == Op::Const; }
 
-double fold(Op op, double a, double b) {
+} // namespace
+
+double applyBinary(Op op, double a, double b) {
   switch (op) {
   case Op::Add: return a + b;
   case Op::Sub: return a - b;
@@ -39,8 +41,6 @@ double fold(Op op, double a, double b) {
   }
 }
 
-} // namespace
-
 NodeRef constant(double v) { return make(Op::Const, {}, v); }
 NodeRef leaf(Op op, int index, std::string name) { return make(op, {}, 0, index, std::move(name)); }
 
@@ -57,7 +57,7 @@ NodeRef unary(Op op, NodeRef a) {
 }
 
 NodeRef binary(Op op, NodeRef a, NodeRef b) {
-  if (isConstNode(a) && isConstNode(b)) return constant(fold(op, a->value, b->value));
+  if (isConstNode(a) && isConstNode(b)) return constant(applyBinary(op, a->value, b->value));
   switch (op) {
   case Op::Add:
     if (isConst(a, 0)) return b;

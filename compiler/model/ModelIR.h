@@ -58,6 +58,9 @@ NodeRef call(std::string fn, std::vector<NodeRef> args);
 NodeRef distribution(std::string kind, int draw, std::vector<NodeRef> params);
 
 bool isConst(const NodeRef &n, double v);
+/// What a binary operator computes on numbers (booleans are 0/1); NaN for other ops.
+/// Constant folding and the evaluator share it, so folded and evaluated values agree.
+double applyBinary(Op op, double a, double b);
 /// True if `n` reads any node for which `pred` holds.
 bool reads(const NodeRef &n, bool (*pred)(const Node &));
 /// d n / d State[state], simplified; null if the expression is not differentiable in a

@@ -10,7 +10,6 @@ namespace {
 
 using namespace ir;
 
-bool isState(const Node &n) { return n.op == Op::State; }
 bool variesWithinStep(const Node &n) {
   return n.op == Op::State || n.op == Op::Time || n.op == Op::Random || n.op == Op::PreState || n.op == Op::PostState;
 }

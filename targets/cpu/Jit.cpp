@@ -168,14 +168,11 @@ Engine::~Engine() = default;
 llvm::TargetMachine &Engine::targetMachine() { return *impl_->tm; }
 
 std::unique_ptr<Engine> Engine::create(std::string &error) {
+  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine("", error);
+  if (!tm) return nullptr;
   auto jtmb = kernelTargetBuilder("");
   if (!jtmb) {
     error = llvm::toString(jtmb.takeError());
-    return nullptr;
-  }
-  auto tm = jtmb->createTargetMachine();
-  if (!tm) {
-    error = llvm::toString(tm.takeError());
     return nullptr;
   }
   auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(*jtmb).create();
@@ -203,7 +200,7 @@ std::unique_ptr<Engine> Engine::create(std::string &error) {
   }
   std::unique_ptr<Engine> engine(new Engine());
   engine->impl_->jit = std::move(*jit);
-  engine->impl_->tm = std::move(*tm);
+  engine->impl_->tm = std::move(tm);
   return engine;
 }
 

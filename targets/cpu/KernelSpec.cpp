@@ -2,6 +2,8 @@
 
 #include "KernelABI.h"
 
+#include "soma/runtime/Random.h"
+
 #include <charconv>
 #include <cstring>
 #include <sstream>
@@ -9,14 +11,7 @@
 
 namespace soma::cpu {
 
-uint64_t fnv1a64(std::string_view bytes) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
+uint64_t fnv1a64(std::string_view bytes) { return runtime::fnv1a64(bytes); }
 
 namespace {
 
