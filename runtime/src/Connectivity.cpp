@@ -32,8 +32,9 @@ struct Candidates {
   uint32_t at(uint64_t c) const { return uint32_t(c >= skip ? c + 1 : c); }
 };
 
-Candidates candidatesOf(uint32_t self, uint32_t populationSize, bool excludeSelf) {
-  if (excludeSelf && self < populationSize) return {populationSize - 1, self};
+/// `self` is the neuron itself as an index of the other side, possibly outside it (slices).
+Candidates candidatesOf(int64_t self, uint32_t populationSize, bool excludeSelf) {
+  if (excludeSelf && self >= 0 && self < int64_t(populationSize)) return {populationSize - 1, uint32_t(self)};
   return {populationSize, kNoSkip};
 }
 
@@ -97,7 +98,7 @@ void rowWise(SynapseTable &t, const ProjectionSpec &p, bool excludeSelf,
   std::vector<uint32_t> row;
   for (uint32_t i = 0; i < p.preSize; ++i) {
     row.clear();
-    makeRow(i, candidatesOf(i, p.postSize, excludeSelf && p.samePopulation), row);
+    makeRow(i, candidatesOf(int64_t(i) + p.selfOffset, p.postSize, excludeSelf && p.samePopulation), row);
     if (!std::is_sorted(row.begin(), row.end())) std::sort(row.begin(), row.end()); // equal posts are interchangeable here
     t.post.insert(t.post.end(), row.begin(), row.end());
     t.rowOffsets[size_t(i) + 1] = t.post.size();
@@ -122,7 +123,7 @@ SynapseTable generate(const ConnectorSpec &c, const ProjectionSpec &p, Options o
     if (p.preSize != p.postSize)
       fail(p, "one_to_one needs populations of equal size, got " + std::to_string(p.preSize) + " and " +
                   std::to_string(p.postSize));
-    if (p.samePopulation && !o.allowSelf)
+    if (p.samePopulation && p.selfOffset == 0 && !o.allowSelf)
       fail(p, "one_to_one from a population onto itself makes only self-connections; set allow_self");
     rowWise(t, p, false, [](uint32_t i, Candidates, std::vector<uint32_t> &row) { row.push_back(i); });
     break;
@@ -151,7 +152,10 @@ SynapseTable generate(const ConnectorSpec &c, const ProjectionSpec &p, Options o
   case ConnectorKind::FixedIndegree: {
     const bool in = c.kind == ConnectorKind::FixedIndegree;
     const uint32_t k = c.degree, others = in ? p.preSize : p.postSize;
-    const uint32_t n = others - (excludeSelf && p.samePopulation && others > 0 ? 1 : 0);
+    // Candidates of the row with the fewest: one less where the neuron itself is among them.
+    const int64_t selfLo = p.selfOffset, selfHi = p.selfOffset + int64_t(p.preSize); // pre, as post indices
+    const bool someRowHasSelf = excludeSelf && p.samePopulation && selfLo < int64_t(p.postSize) && selfHi > 0;
+    const uint32_t n = others - (someRowHasSelf && others > 0 ? 1 : 0);
     const char *name = in ? "fixed_indegree" : "fixed_outdegree";
     const uint32_t rows = in ? p.postSize : p.preSize;
     if (rows > 0 && k > 0 && n == 0)
@@ -159,7 +163,7 @@ SynapseTable generate(const ConnectorSpec &c, const ProjectionSpec &p, Options o
     if (rows > 0 && k > n && !o.allowMultiple)
       fail(p, std::string(name) + "(" + std::to_string(k) + ") exceeds the " + std::to_string(n) +
                   " candidates without allow_multiple");
-    std::vector<uint8_t> mark(n);
+    std::vector<uint8_t> mark(others);
     if (!in) {
       rowWise(t, p, excludeSelf, [&](uint32_t i, Candidates cand, std::vector<uint32_t> &row) {
         sampleDegree(rs, i, cand.size, k, o.allowMultiple, mark, row);
@@ -173,7 +177,7 @@ SynapseTable generate(const ConnectorSpec &c, const ProjectionSpec &p, Options o
     pre.reserve(uint64_t(p.postSize) * k);
     for (uint32_t j = 0; j < p.postSize; ++j) {
       const size_t first = pre.size();
-      const Candidates cand = candidatesOf(j, p.preSize, excludeSelf && p.samePopulation);
+      const Candidates cand = candidatesOf(int64_t(j) - p.selfOffset, p.preSize, excludeSelf && p.samePopulation);
       sampleDegree(rs, j, cand.size, k, o.allowMultiple, mark, pre);
       for (size_t e = first; e < pre.size(); ++e) pre[e] = cand.at(pre[e]);
       post.insert(post.end(), pre.size() - first, j);
@@ -295,7 +299,7 @@ SynapseTable buildSynapsesFromCsv(std::string_view text, std::string_view source
                               std::to_string(fields.size()));
     const uint32_t i = reader.index(lineNo, fields[size_t(at[kPre])], "pre", p.preSize);
     const uint32_t j = reader.index(lineNo, fields[size_t(at[kPost])], "post", p.postSize);
-    if (!o.allowSelf && p.samePopulation && i == j)
+    if (!o.allowSelf && p.samePopulation && int64_t(i) + p.selfOffset == int64_t(j))
       reader.fail(lineNo, "self-connection " + std::to_string(i) + " -> " + std::to_string(j) +
                               " but allow_self is false");
     pre.push_back(i);

@@ -201,6 +201,7 @@ private:
   void exactSubsystem(size_t s, const Subsystem &sub, std::vector<Value *> &old, std::vector<Value *> &result);
   void numericSubsystem(const Subsystem &sub, std::vector<Value *> &old, std::vector<Value *> &result);
   Value *refractorySteps();
+  void consume(Value *p, Value *loaded, llvm::MDNode *scope);
   Value *loadField(Value *base, size_t offset, llvm::Type *ty, const char *name);
 
   llvm::LLVMContext &C;
@@ -212,14 +213,15 @@ private:
   llvm::Function *F = nullptr;
 
   std::vector<std::optional<double>> params, internals;
-  std::vector<JumpPresence> jumps;
+  std::vector<Arrivals> jumps, inputs;
   std::vector<PropagatorSpec> props;
 
   // function-level values
   Value *pop = nullptr, *stepArg = nullptr, *seed = nullptr, *stream = nullptr;
   std::vector<Value *> stateBase, paramBase, internalBase, inputBase, jumpBase, propBase;
   Value *refrBase = nullptr;
-  std::vector<Value *> jumpChunkBase;   // per chunk: jump array + cb, or the -0.0 buffer
+  std::vector<Value *> jumpChunkBase;   // per chunk: jump array + cb, or the +0.0 buffer
+  std::vector<Value *> inputChunkBase;  // likewise for inputs
   llvm::GlobalVariable *noJumps = nullptr;
 
   // alias scopes
@@ -288,8 +290,8 @@ Value *KernelBuilder::internalValue(int k) {
 }
 
 Value *KernelBuilder::inputValue(int k) {
-  if (!inputVals[k]) inputVals[k] = perNeuronLoad(inputBase[k], inputScope[k], m.inputs[k].name.c_str());
-  return inputVals[k];
+  if (!inputChunkBase[k]) return num(0.0); // absent: no arrivals
+  return inputVals[k]; // loaded (and consumed) at the top of the neuron's body
 }
 
 Value *KernelBuilder::libm(const char *name, std::vector<Value *> args) {
@@ -569,6 +571,18 @@ Value *KernelBuilder::refractorySteps() {
   return B.CreateSelect(positive, atLeastOne, B.getInt32(0), "refractory.steps");
 }
 
+/// Clears an arrival entry that was read. Only nonzero bits are written back (a masked
+/// store once vectorised): most entries hold no arrival, and their cache lines stay clean.
+void KernelBuilder::consume(Value *p, Value *loaded, llvm::MDNode *scope) {
+  BasicBlock *clearBB = BasicBlock::Create(C, "consume", F);
+  BasicBlock *afterBB = BasicBlock::Create(C, "consumed", F);
+  B.CreateCondBr(B.CreateICmpNE(B.CreateBitCast(loaded, i64), B.getInt64(0)), clearBB, afterBB);
+  B.SetInsertPoint(clearBB);
+  tag(B.CreateStore(num(0.0), p), scope);
+  B.CreateBr(afterBB);
+  B.SetInsertPoint(afterBB);
+}
+
 std::vector<CodegenError> KernelBuilder::build(const std::string &name, llvm::TargetMachine &tm) {
   // ---- resolve the spec
   params = spec.params;
@@ -581,8 +595,11 @@ std::vector<CodegenError> KernelBuilder::build(const std::string &name, llvm::Ta
   if (internals.size() != m.internals.size())
     errors.push_back({"a kernel spec with a wrong number of internals", m.range, true});
   jumps = spec.jumps;
-  if (jumps.empty()) jumps.assign(m.states.size(), JumpPresence::CheckAtRunTime);
+  if (jumps.empty()) jumps.assign(m.states.size(), Arrivals::CheckAtRunTime);
   if (jumps.size() != m.states.size()) errors.push_back({"a kernel spec with a wrong number of jump entries", m.range, true});
+  inputs = spec.inputs;
+  if (inputs.empty()) inputs.assign(m.inputs.size(), Arrivals::CheckAtRunTime);
+  if (inputs.size() != m.inputs.size()) errors.push_back({"a kernel spec with a wrong number of input entries", m.range, true});
   props = spec.propagators;
   if (props.empty()) props.assign(m.subsystems.size(), PropagatorSpec{});
   if (props.size() != m.subsystems.size())
@@ -651,9 +668,11 @@ std::vector<CodegenError> KernelBuilder::build(const std::string &name, llvm::Ta
     internalBase.push_back(internals[k] ? nullptr
                                         : arrayOf(offsetof(SomaPopulationData, internal), k, m.internals[k].name + ".array"));
   for (size_t k = 0; k < m.inputs.size(); ++k)
-    inputBase.push_back(arrayOf(offsetof(SomaPopulationData, input), k, m.inputs[k].name + ".array"));
+    inputBase.push_back(inputs[k] == Arrivals::Absent
+                            ? nullptr
+                            : arrayOf(offsetof(SomaPopulationData, input), k, m.inputs[k].name + ".array"));
   for (size_t k = 0; k < NS; ++k)
-    jumpBase.push_back(jumps[k] == JumpPresence::Absent
+    jumpBase.push_back(jumps[k] == Arrivals::Absent
                            ? nullptr
                            : arrayOf(offsetof(SomaPopulationData, jump), k, "jump." + m.states[k].name + ".array"));
   for (size_t s = 0; s < m.subsystems.size(); ++s)
@@ -663,9 +682,10 @@ std::vector<CodegenError> KernelBuilder::build(const std::string &name, llvm::Ta
   if (hasRefractory) refrBase = loadField(pop, offsetof(SomaPopulationData, refractory), ptr, "refractory.array");
   seed = loadField(pop, offsetof(SomaPopulationData, seed), i64, "seed");
   stream = loadField(pop, offsetof(SomaPopulationData, stream), i64, "stream");
-  bool anyCheckedJump = false;
-  for (JumpPresence j : jumps) anyCheckedJump = anyCheckedJump || j == JumpPresence::CheckAtRunTime;
-  if (anyCheckedJump) {
+  bool anyChecked = false;
+  for (Arrivals a : jumps) anyChecked = anyChecked || a == Arrivals::CheckAtRunTime;
+  for (Arrivals a : inputs) anyChecked = anyChecked || a == Arrivals::CheckAtRunTime;
+  if (anyChecked) {
     // Read instead of a missing jump array: +0.0, so that a NULL array and an array of zeros
     // give the same bits (x + 0.0 turns a -0.0 state into +0.0 either way).
     llvm::ArrayType *zt = llvm::ArrayType::get(f64, kChunk);
@@ -693,14 +713,15 @@ std::vector<CodegenError> KernelBuilder::build(const std::string &name, llvm::Ta
   B.SetInsertPoint(chunkBody);
   Value *remaining = B.CreateSub(end, cb);
   Value *len = B.CreateSelect(B.CreateICmpULT(remaining, B.getInt64(kChunk)), remaining, B.getInt64(kChunk), "len");
+  auto chunkBase = [&](Value *base, Arrivals a) -> Value * {
+    if (!base) return nullptr;
+    Value *here = B.CreateInBoundsGEP(f64, base, cb);
+    return a == Arrivals::CheckAtRunTime ? B.CreateSelect(B.CreateIsNull(base), noJumps, here) : here;
+  };
   jumpChunkBase.assign(NS, nullptr);
-  for (size_t k = 0; k < NS; ++k) {
-    if (!jumpBase[k]) continue;
-    Value *here = B.CreateInBoundsGEP(f64, jumpBase[k], cb);
-    if (jumps[k] == JumpPresence::CheckAtRunTime)
-      here = B.CreateSelect(B.CreateIsNull(jumpBase[k]), noJumps, here);
-    jumpChunkBase[k] = here;
-  }
+  for (size_t k = 0; k < NS; ++k) jumpChunkBase[k] = chunkBase(jumpBase[k], jumps[k]);
+  inputChunkBase.assign(m.inputs.size(), nullptr);
+  for (size_t k = 0; k < m.inputs.size(); ++k) inputChunkBase[k] = chunkBase(inputBase[k], inputs[k]);
   B.CreateBr(neuronBB);
 
   // ---- loop A: advance every neuron of the chunk
@@ -715,6 +736,15 @@ std::vector<CodegenError> KernelBuilder::build(const std::string &name, llvm::Ta
   paramVals.assign(m.params.size(), nullptr);
   internalVals.assign(m.internals.size(), nullptr);
   inputVals.assign(m.inputs.size(), nullptr);
+  // Inputs: the arrivals at t_k, read once (and consumed) whether or not the code reads them.
+  for (size_t k = 0; k < m.inputs.size(); ++k) {
+    if (!inputChunkBase[k]) continue;
+    Value *p = B.CreateInBoundsGEP(f64, inputChunkBase[k], j);
+    llvm::LoadInst *l = B.CreateLoad(f64, p, m.inputs[k].name);
+    tag(l, inputScope[k]);
+    inputVals[k] = l;
+    if (inputs[k] == Arrivals::Present) consume(p, l, inputScope[k]);
+  }
 
   // 1. load the states
   std::vector<Value *> old(NS), statePtr(NS);
@@ -744,8 +774,10 @@ std::vector<CodegenError> KernelBuilder::build(const std::string &name, llvm::Ta
   // 5. jumps arriving at t_{k+1}
   for (size_t k = 0; k < NS; ++k) {
     if (!jumpChunkBase[k]) continue;
-    llvm::LoadInst *jv = B.CreateLoad(f64, B.CreateInBoundsGEP(f64, jumpChunkBase[k], j), "jump." + m.states[k].name);
+    Value *p = B.CreateInBoundsGEP(f64, jumpChunkBase[k], j);
+    llvm::LoadInst *jv = B.CreateLoad(f64, p, "jump." + m.states[k].name);
     tag(jv, jumpScope[k]);
+    if (jumps[k] == Arrivals::Present) consume(p, jv, jumpScope[k]);
     B.CreateStore(B.CreateFAdd(B.CreateLoad(f64, slots[k]), jv), slots[k]);
   }
   // 6. threshold, reset, refractoriness
@@ -795,7 +827,9 @@ std::vector<CodegenError> KernelBuilder::build(const std::string &name, llvm::Ta
   B.CreateCondBr(B.CreateICmpULT(jNext, len), neuronBB, collectPre);
   j->addIncoming(jNext, B.GetInsertBlock());
 
-  // ---- loop B: append spikes in index order, stop at the first fault
+  // ---- loop B: append spikes in index order, stop at the first fault. The flags are
+  // scanned a word of 8 at a time (little-endian: byte b of a word is neuron 8w + b);
+  // most words are zero.
   B.SetInsertPoint(collectPre);
   BasicBlock *collect = BasicBlock::Create(C, "collect", F);
   BasicBlock *flagged = BasicBlock::Create(C, "collect.flagged", F);
@@ -807,34 +841,53 @@ std::vector<CodegenError> KernelBuilder::build(const std::string &name, llvm::Ta
   B.CreateBr(collect);
 
   B.SetInsertPoint(collect);
-  llvm::PHINode *jb = B.CreatePHI(i64, 2, "jb");
+  llvm::PHINode *wb = B.CreatePHI(i64, 2, "wb");
   llvm::PHINode *cnt = B.CreatePHI(i64, 2, "cnt");
-  jb->addIncoming(B.getInt64(0), collectPre);
+  wb->addIncoming(B.getInt64(0), collectPre);
   cnt->addIncoming(count, collectPre);
-  Value *f = B.CreateLoad(i8, B.CreateInBoundsGEP(flagsTy, flags, {B.getInt64(0), jb}), "f");
-  B.CreateCondBr(B.CreateICmpEQ(f, B.getInt8(0)), collectLatch, flagged);
+  Value *word = B.CreateLoad(i64, B.CreateInBoundsGEP(flagsTy, flags, {B.getInt64(0), B.CreateShl(wb, 3)}), "word");
+  // The last word of a short chunk: drop the bytes past len (flags of an earlier chunk).
+  Value *valid = B.CreateSub(len, B.CreateShl(wb, 3));
+  Value *mask = B.CreateSelect(B.CreateICmpUGE(valid, B.getInt64(8)), B.getInt64(-1),
+                               B.CreateSub(B.CreateShl(B.getInt64(1), B.CreateShl(valid, 3)), B.getInt64(1)));
+  word = B.CreateAnd(word, mask);
+  B.CreateCondBr(B.CreateICmpEQ(word, B.getInt64(0)), collectLatch, flagged);
 
+  // One nonzero byte per iteration, lowest first.
   B.SetInsertPoint(flagged);
-  Value *ib = B.CreateAdd(cb, jb, "ib");
+  llvm::PHINode *rest = B.CreatePHI(i64, 2, "rest");
+  llvm::PHINode *cntIn = B.CreatePHI(i64, 2, "cnt.in");
+  rest->addIncoming(word, collect);
+  cntIn->addIncoming(cnt, collect);
+  Value *bit = B.CreateBinaryIntrinsic(llvm::Intrinsic::cttz, rest, B.getTrue());
+  Value *byteShift = B.CreateAnd(bit, B.getInt64(~uint64_t(7)));
+  Value *f = B.CreateTrunc(B.CreateLShr(rest, byteShift), i8, "f");
+  Value *ib = B.CreateAdd(cb, B.CreateAdd(B.CreateShl(wb, 3), B.CreateLShr(byteShift, 3)), "ib");
+  Value *restNext = B.CreateAnd(rest, B.CreateNot(B.CreateShl(B.getInt64(0xff), byteShift)));
   B.CreateCondBr(B.CreateTrunc(f, i1), append, checkBad);
   B.SetInsertPoint(append);
-  B.CreateStore(B.CreateTrunc(ib, i32), B.CreateInBoundsGEP(i32, spikes, cnt));
-  Value *cntPlus = B.CreateAdd(cnt, B.getInt64(1));
+  B.CreateStore(B.CreateTrunc(ib, i32), B.CreateInBoundsGEP(i32, spikes, cntIn));
+  Value *cntPlus = B.CreateAdd(cntIn, B.getInt64(1));
   B.CreateBr(checkBad);
   B.SetInsertPoint(checkBad);
   llvm::PHINode *cntAfter = B.CreatePHI(i64, 2, "cnt.after");
-  cntAfter->addIncoming(cnt, flagged);
+  cntAfter->addIncoming(cntIn, flagged);
   cntAfter->addIncoming(cntPlus, append);
-  B.CreateCondBr(B.CreateICmpNE(B.CreateAnd(f, B.getInt8(2)), B.getInt8(0)), faultBB, collectLatch);
+  BasicBlock *moreBB = BasicBlock::Create(C, "collect.more", F);
+  B.CreateCondBr(B.CreateICmpNE(B.CreateAnd(f, B.getInt8(2)), B.getInt8(0)), faultBB, moreBB);
+  B.SetInsertPoint(moreBB);
+  rest->addIncoming(restNext, moreBB);
+  cntIn->addIncoming(cntAfter, moreBB);
+  B.CreateCondBr(B.CreateICmpEQ(restNext, B.getInt64(0)), collectLatch, flagged);
 
   B.SetInsertPoint(collectLatch);
   llvm::PHINode *cntNext = B.CreatePHI(i64, 2, "cnt.next");
   cntNext->addIncoming(cnt, collect);
-  cntNext->addIncoming(cntAfter, checkBad);
-  Value *jbNext = B.CreateAdd(jb, B.getInt64(1), "jb.next", true, true);
-  jb->addIncoming(jbNext, collectLatch);
+  cntNext->addIncoming(cntAfter, moreBB);
+  Value *wbNext = B.CreateAdd(wb, B.getInt64(1), "wb.next", true, true);
+  wb->addIncoming(wbNext, collectLatch);
   cnt->addIncoming(cntNext, collectLatch);
-  B.CreateCondBr(B.CreateICmpULT(jbNext, len), collect, chunkLatch);
+  B.CreateCondBr(B.CreateICmpULT(B.CreateShl(wbNext, 3), len), collect, chunkLatch);
 
   B.SetInsertPoint(chunkLatch);
   cb->addIncoming(B.CreateAdd(cb, len), chunkLatch);

@@ -28,7 +28,7 @@
 //  * Exact subsystems: x_new[r] = sum_c P[r][c]*x[c] + sum_c Q[r][c]*b[c], terms summed
 //    left to right; terms whose P/Q entry is a folded 0 (or structurally 0) or whose b is
 //    the constant 0 are omitted.
-//  * A state whose jump array is NULL at run time (JumpPresence::CheckAtRunTime) reads
+//  * A state whose jump array is NULL at run time (Arrivals::CheckAtRunTime) reads
 //    +0.0 instead, the same bits as an array of zeros.
 //  * No fast-math flags, no fmuladd, FP contraction off in the target machine.
 //  * Neurons are processed in chunks of kChunk: the states of a whole chunk are advanced
@@ -55,6 +55,7 @@ namespace soma::cpu {
 
 /// Neurons advanced per chunk before spikes are collected.
 constexpr unsigned kChunk = 256;
+static_assert(kChunk % 8 == 0, "spike flags are scanned a 64-bit word at a time");
 
 /// A construct the cpu target cannot compile, with where it is.
 struct CodegenError {

@@ -54,7 +54,7 @@ KernelSpec defaultSpec(const ir::Model &m, double dt) {
     }
     spec.propagators.push_back(std::move(ps));
   }
-  spec.jumps.assign(m.states.size(), JumpPresence::CheckAtRunTime);
+  spec.jumps.assign(m.states.size(), Arrivals::CheckAtRunTime);
   return spec;
 }
 

@@ -28,6 +28,9 @@
  *  - Arrays must not overlap one another, the spike buffer or the fault record (kernels
  *    are compiled on that assumption, so that their loops vectorise).
  *  - A NULL jump[j] means no arrivals; it gives the same bits as an array of +0.0.
+ *  - Arrivals are consumed: where the kernel was compiled knowing that an input or jump
+ *    array is given (targets/cpu/KernelSpec.h, Arrivals::Present), it stores +0.0 into
+ *    each entry it read, so the runtime reuses a ring slot without clearing it.
  *    `refractory` may be NULL for a model without a refractory period; `param[p]`,
  *    `internal[k]` and `propagator[s]` are not read where the kernel folded the value
  *    (they may then be NULL too).
@@ -51,7 +54,7 @@
 extern "C" {
 #endif
 
-#define SOMA_KERNEL_ABI_VERSION 1
+#define SOMA_KERNEL_ABI_VERSION 2
 
 typedef struct SomaPopulationData {
   uint64_t size;             /* N */

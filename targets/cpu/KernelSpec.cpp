@@ -158,13 +158,14 @@ std::string serializeKernelSpec(const KernelSpec &spec) {
     }
     out << "\n";
   }
+  auto arrivals = [](Arrivals a) {
+    return a == Arrivals::Absent ? "absent" : a == Arrivals::Present ? "present" : "check-at-run-time";
+  };
   if (spec.jumps.empty()) out << "jumps check-at-run-time\n";
-  for (size_t k = 0; k < spec.jumps.size(); ++k)
-    out << "jump " << name(m.states, k) << " "
-        << (spec.jumps[k] == JumpPresence::Absent    ? "absent"
-            : spec.jumps[k] == JumpPresence::Present ? "present"
-                                                     : "check-at-run-time")
-        << "\n";
+  for (size_t k = 0; k < spec.jumps.size(); ++k) out << "jump " << name(m.states, k) << " " << arrivals(spec.jumps[k]) << "\n";
+  if (spec.inputs.empty()) out << "inputs check-at-run-time\n";
+  for (size_t k = 0; k < spec.inputs.size(); ++k)
+    out << "input " << name(m.inputs, k) << " " << arrivals(spec.inputs[k]) << "\n";
   return out.str();
 }
 

@@ -27,8 +27,13 @@ struct PropagatorSpec {
   std::vector<double> P, Q;   // Folded: n*n each, row-major, in the subsystem's state order
 };
 
-/// Whether a state has a jump array (synaptic arrivals at t_{k+1}).
-enum class JumpPresence { Absent, Present, CheckAtRunTime };
+/// Whether a state has a jump array (synaptic arrivals at t_{k+1}), or an input an input
+/// array (arrivals at t_k).
+///  - Absent: not read; the value is +0.0 (an input) or nothing is added (a jump).
+///  - Present: the array is given; the kernel consumes it: it stores +0.0 into every entry
+///    it read, so the runtime need not clear a ring slot before reusing it.
+///  - CheckAtRunTime: a NULL array reads as +0.0; a given array is read and left as it is.
+enum class Arrivals { Absent, Present, CheckAtRunTime };
 
 struct KernelSpec {
   const ir::Model *model = nullptr;
@@ -42,7 +47,9 @@ struct KernelSpec {
   /// subsystem is Shared.
   std::vector<PropagatorSpec> propagators;
   /// One per state, or empty: every state CheckAtRunTime.
-  std::vector<JumpPresence> jumps;
+  std::vector<Arrivals> jumps;
+  /// One per input port, or empty: every input CheckAtRunTime.
+  std::vector<Arrivals> inputs;
 };
 
 /// A canonical text of everything a kernel compiled from `spec` depends on, one item per

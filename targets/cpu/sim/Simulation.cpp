@@ -20,6 +20,7 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -87,29 +88,15 @@ struct Population {
   std::vector<std::vector<double>> propagator;
   std::vector<uint8_t> propagatorPerNeuron;
   std::vector<int32_t> refractory;
-  // Arrivals: per target state (jumps) and per input, a ring of slots [slot][neuron].
-  // Only the entries a delivery touched are cleared after they are read; an input nothing
-  // targets reads a shared array of zeros.
-  // Delivery runs in parallel, each thread owning a range of targets, so each thread
-  // keeps its own list of touched entries.
+  // Arrivals: per target state (jumps) and per input, a ring of slots [slot][neuron], for
+  // the states and inputs some projection targets (the kernel is compiled knowing which).
+  // The kernel consumes what it reads (stores +0.0), so a slot is clean when it comes round.
   struct Ring {
     std::vector<double> data;
-    std::vector<std::vector<uint32_t>> touched; // [thread * slots + slot]
-    uint32_t slots = 0;
     bool used() const { return !data.empty(); }
-    void add(unsigned thread, uint64_t slot, uint32_t n, uint32_t i, double w) {
-      data[slot * n + i] += w;
-      touched[thread * slots + slot].push_back(i);
-    }
-    void clear(uint64_t slot, uint32_t n) {
-      for (size_t t = slot; t < touched.size(); t += slots) {
-        for (uint32_t i : touched[t]) data[slot * n + i] = 0;
-        touched[t].clear();
-      }
-    }
+    double *slot(uint64_t k, uint32_t n) { return data.data() + k * n; }
   };
   std::vector<Ring> jumpRing, inputRing;
-  std::vector<double> zeros;
   std::vector<double *> statePtr, paramPtr, internalPtr, inputPtr, jumpPtr, propPtr;
   SomaPopulationData data{};
   SomaUpdateFn fn = nullptr;
@@ -144,6 +131,12 @@ struct Projection {
   bool toInput = false;          // onto an input port (else a state)
   int target = -1;
   bool continuous = false;       // a current source: delivers every step it is on
+  // Delivery's fast paths: one delay (in steps) or one weight for every synapse.
+  std::optional<uint32_t> uniformDelay;
+  std::optional<double> uniformWeight;
+  // table.post in 16 bits where the post slice is small enough: rows are read per spike,
+  // and half the bytes is about half the cache misses.
+  std::vector<uint16_t> post16;
 };
 
 struct Recorder {
@@ -217,6 +210,8 @@ struct Simulation::Impl {
   void kernels(uint64_t k, unsigned t, unsigned threads);
   void collect(uint64_t k, unsigned threads);
   void deliver(uint64_t k, unsigned t, unsigned threads);
+  template <class Index>
+  uint64_t deliverProjection(const Projection &pr, const Index *postIdx, uint64_t k, unsigned t, unsigned threads);
   void record(uint64_t k);
   std::string fault;                     // a non-finite state found in this step
   std::vector<uint64_t> threadEvents;
@@ -366,8 +361,12 @@ cpu::KernelSpec Simulation::Impl::buildPopulation(Population &p) {
     p.propagatorPerNeuron.push_back(perNeuron ? 1 : 0);
   }
 
-  // Which states receive jumps is known once the projections are built; all may.
-  spec.jumps.assign(ns, cpu::JumpPresence::CheckAtRunTime);
+  // The states and inputs that receive arrivals: those some projection targets (the
+  // projections are built first).
+  spec.jumps.assign(ns, cpu::Arrivals::Absent);
+  spec.inputs.assign(m.inputs.size(), cpu::Arrivals::Absent);
+  for (const Projection &pr : projections)
+    if (&pops[pr.post] == &p) (pr.toInput ? spec.inputs : spec.jumps)[size_t(pr.target)] = cpu::Arrivals::Present;
   p.jumpRing.assign(ns, {});
   p.inputRing.assign(m.inputs.size(), {});
   return spec;
@@ -474,7 +473,8 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
   ps.name = net.name + ": " + preV.name + " -> " + postV.name;
   ps.preSize = e.pre.size();
   ps.postSize = e.post.size();
-  ps.samePopulation = e.connector.samePopulation && e.pre.first == e.post.first && e.pre.last == e.post.last;
+  ps.samePopulation = e.connector.samePopulation;
+  ps.selfOffset = int64_t(e.pre.first) - int64_t(e.post.first);
   ps.seed = seed;
   ps.stream = runtime::streamId(qname);
   ps.dtMs = dt;
@@ -526,6 +526,13 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
     }
   }
   ringSlots = std::max(ringSlots, pr.table.maxDelaySteps() + 2);
+  const runtime::SynapseTable &t = pr.table;
+  if (t.size() && std::all_of(t.delaySteps.begin(), t.delaySteps.end(), [&](uint32_t d) { return d == t.delaySteps[0]; }))
+    pr.uniformDelay = t.delaySteps[0];
+  // Equal bits (not ==, which would merge -0.0 and +0.0).
+  auto sameBits = [&](double w) { return std::memcmp(&w, &t.weight[0], sizeof w) == 0; };
+  if (t.size() && std::all_of(t.weight.begin(), t.weight.end(), sameBits)) pr.uniformWeight = t.weight[0];
+  if (t.postSize <= 65536) pr.post16.assign(t.post.begin(), t.post.end());
   projections.push_back(std::move(pr));
 }
 
@@ -631,14 +638,9 @@ void Simulation::build(KernelProvider &kernels, Timings &timings) {
   for (const Projection &pr : s.projections) {
     Population &p = s.pops[pr.post];
     Population::Ring &r = pr.toInput ? p.inputRing[pr.target] : p.jumpRing[pr.target];
-    if (!r.used()) {
-      r.data.assign(size_t(s.ringSlots) * p.n, 0);
-      r.slots = s.ringSlots;
-      r.touched.assign(size_t(s.ringSlots) * std::max(1u, s.options.threads), {});
-    }
+    if (!r.used()) r.data.assign(size_t(s.ringSlots) * p.n, 0);
   }
   for (Population &p : s.pops) {
-    p.zeros.assign(p.n, 0);
     p.statePtr.clear();
     for (auto &x : p.state) p.statePtr.push_back(x.data());
     for (auto &x : p.param) p.paramPtr.push_back(x.data());
@@ -674,9 +676,9 @@ void Simulation::Impl::prepare(uint64_t k, unsigned threads) {
   uint64_t slotNow = k % ringSlots, slotNext = (k + 1) % ringSlots;
   for (Population &p : pops) {
     for (size_t j = 0; j < p.inputRing.size(); ++j)
-      p.inputPtr[j] = p.inputRing[j].used() ? p.inputRing[j].data.data() + slotNow * p.n : p.zeros.data();
+      p.inputPtr[j] = p.inputRing[j].used() ? p.inputRing[j].slot(slotNow, p.n) : nullptr;
     for (size_t j = 0; j < p.jumpRing.size(); ++j)
-      p.jumpPtr[j] = p.jumpRing[j].used() ? p.jumpRing[j].data.data() + slotNext * p.n : nullptr;
+      p.jumpPtr[j] = p.jumpRing[j].used() ? p.jumpRing[j].slot(slotNext, p.n) : nullptr;
     p.threadSpikes.resize(threads);
     p.threadCounts.assign(threads, 0);
     p.threadFaults.assign(threads, SomaFault{});
@@ -693,7 +695,6 @@ void Simulation::Impl::kernels(uint64_t k, unsigned t, unsigned threads) {
 
 // Serial: spikes of the step in index order, freed ring slots, source spikes.
 void Simulation::Impl::collect(uint64_t k, unsigned threads) {
-  uint64_t slotNow = k % ringSlots, slotNext = (k + 1) % ringSlots;
   for (Population &p : pops) {
     for (unsigned t = 0; t < threads && fault.empty(); ++t)
       if (p.threadFaults[t].found) {
@@ -707,11 +708,6 @@ void Simulation::Impl::collect(uint64_t k, unsigned threads) {
     for (unsigned t = 0; t < threads; ++t)
       p.spikes.insert(p.spikes.end(), p.threadSpikes[t].begin(), p.threadSpikes[t].begin() + p.threadCounts[t]);
     p.spikeCount += p.spikes.size();
-    // The slots just read are free for arrivals D >= 1 steps ahead.
-    for (auto &r : p.inputRing)
-      if (r.used()) r.clear(slotNow, p.n);
-    for (auto &r : p.jumpRing)
-      if (r.used()) r.clear(slotNext, p.n);
   }
   // Sources emit the spikes stamped t_{k+1}.
   double tNext = double(k + 1) * dt;
@@ -749,51 +745,77 @@ void Simulation::Impl::collect(uint64_t k, unsigned threads) {
 // Thread t owns the targets [n t/T, n (t+1)/T) of every population, so each target's sum
 // is formed by one thread in the same order whatever T is.
 void Simulation::Impl::deliver(uint64_t k, unsigned t, unsigned threads) {
-  double tNext = double(k + 1) * dt;
   uint64_t events = 0;
-  for (const Projection &pr : projections) {
-    Population &post = pops[pr.post];
-    Population::Ring &ring = pr.toInput ? post.inputRing[pr.target] : post.jumpRing[pr.target];
-    uint32_t lo = uint32_t(uint64_t(post.n) * t / threads), hi = uint32_t(uint64_t(post.n) * (t + 1) / threads);
-    if (pr.continuous) {
-      // A current source holds its amplitude onto its targets while it is on: as input
-      // for the next step.
-      const Source &src = sources[pr.pre];
-      if (tNext >= src.startMs && tNext < src.stopMs) {
-        uint64_t slot = (k + 1) % ringSlots;
-        for (uint32_t i = 0; i < pr.table.preSize; ++i)
-          for (uint64_t sIdx = pr.table.rowBegin(i); sIdx < pr.table.rowEnd(i); ++sIdx) {
-            uint32_t target = pr.postFirst + pr.table.post[sIdx];
-            if (target >= lo && target < hi) ring.add(t, slot, post.n, target, src.amplitude * pr.table.weight[sIdx]);
-          }
+  for (const Projection &pr : projections)
+    events += pr.post16.empty() ? deliverProjection(pr, pr.table.post.data(), k, t, threads)
+                                : deliverProjection(pr, pr.post16.data(), k, t, threads);
+  threadEvents[t] += events;
+}
+
+/// One projection's arrivals for thread t; `postIdx` is the table's post column (16 or 32
+/// bits). Returns the number of synaptic events.
+template <class Index>
+uint64_t Simulation::Impl::deliverProjection(const Projection &pr, const Index *postIdx, uint64_t k, unsigned t,
+                                             unsigned threads) {
+  Population &post = pops[pr.post];
+  Population::Ring &ring = pr.toInput ? post.inputRing[pr.target] : post.jumpRing[pr.target];
+  const runtime::SynapseTable &table = pr.table;
+  // This thread's targets as post indices of the projection: [lo, hi). Rows are sorted by
+  // post index, so they are a contiguous part of each row.
+  int64_t lo = int64_t(uint64_t(post.n) * t / threads) - pr.postFirst;
+  int64_t hi = int64_t(uint64_t(post.n) * (t + 1) / threads) - pr.postFirst;
+  lo = std::clamp<int64_t>(lo, 0, table.postSize);
+  hi = std::clamp<int64_t>(hi, 0, table.postSize);
+  if (lo >= hi) return 0;
+  auto below = [](Index x, int64_t v) { return int64_t(x) < v; };
+  auto part = [&](uint32_t row, uint64_t &b, uint64_t &e) {
+    b = table.rowBegin(row);
+    e = table.rowEnd(row);
+    if (threads == 1) return;
+    b = uint64_t(std::lower_bound(postIdx + b, postIdx + e, lo, below) - postIdx);
+    e = uint64_t(std::lower_bound(postIdx + b, postIdx + e, hi, below) - postIdx);
+  };
+  if (pr.continuous) {
+    // A current source holds its amplitude onto its targets while it is on: as input for
+    // the next step.
+    const Source &src = sources[pr.pre];
+    double tNext = double(k + 1) * dt;
+    if (tNext >= src.startMs && tNext < src.stopMs) {
+      double *slot = ring.slot((k + 1) % ringSlots, post.n) + pr.postFirst;
+      for (uint32_t i = 0; i < table.preSize; ++i) {
+        uint64_t b, e;
+        part(i, b, e);
+        for (uint64_t q = b; q < e; ++q) slot[postIdx[q]] += src.amplitude * table.weight[q];
       }
+    }
+    return 0;
+  }
+  const std::vector<uint32_t> &spikes = pr.fromSource ? sources[pr.pre].spikes : pops[pr.pre].spikes;
+  const std::vector<uint32_t> *mult = pr.fromSource ? &sources[pr.pre].multiplicity : nullptr;
+  uint64_t events = 0;
+  // Arrival = stamp (k+1) + D; a state target reads it in step arrival-1, an input in step
+  // arrival.
+  for (size_t sp = 0; sp < spikes.size(); ++sp) {
+    uint32_t pre = spikes[sp];
+    if (pre < pr.preFirst || pre >= pr.preFirst + table.preSize) continue;
+    double m = mult ? double((*mult)[sp]) : 1.0;
+    uint64_t b, e;
+    part(pre - pr.preFirst, b, e);
+    events += e - b;
+    if (!pr.uniformDelay) {
+      for (uint64_t q = b; q < e; ++q)
+        ring.slot((k + 1 + table.delaySteps[q]) % ringSlots, post.n)[pr.postFirst + postIdx[q]] += m * table.weight[q];
       continue;
     }
-    const std::vector<uint32_t> *spikes;
-    const std::vector<uint32_t> *mult = nullptr;
-    if (pr.fromSource) {
-      spikes = &sources[pr.pre].spikes;
-      mult = &sources[pr.pre].multiplicity;
+    double *slot = ring.slot((k + 1 + *pr.uniformDelay) % ringSlots, post.n) + pr.postFirst;
+    if (pr.uniformWeight) {
+      const double w = m * *pr.uniformWeight;
+      for (uint64_t q = b; q < e; ++q) slot[postIdx[q]] += w;
     } else {
-      spikes = &pops[pr.pre].spikes;
-    }
-    for (size_t q = 0; q < spikes->size(); ++q) {
-      uint32_t pre = (*spikes)[q];
-      if (pre < pr.preFirst || pre >= pr.preFirst + pr.table.preSize) continue;
-      uint32_t local = pre - pr.preFirst;
-      double m = mult ? double((*mult)[q]) : 1.0;
-      for (uint64_t sIdx = pr.table.rowBegin(local); sIdx < pr.table.rowEnd(local); ++sIdx) {
-        // Arrival = stamp (k+1) + D; a state target reads it in step arrival-1, an input
-        // in step arrival.
-        uint32_t target = pr.postFirst + pr.table.post[sIdx];
-        if (target < lo || target >= hi) continue;
-        uint64_t arrival = k + 1 + pr.table.delaySteps[sIdx];
-        ring.add(t, arrival % ringSlots, post.n, target, m * pr.table.weight[sIdx]);
-        ++events;
-      }
+      for (uint64_t q = b; q < e; ++q) slot[postIdx[q]] += m * table.weight[q];
     }
   }
-  threadEvents[t] += events;
+  return events;
 }
 
 // Serial: the spike log and the recorders (8).
@@ -928,10 +950,6 @@ void Simulation::Impl::loadState(const std::string &path) {
         std::vector<double> data = r.vec<double>();
         if (data.size() != ring.data.size()) mismatch("set of connections onto '" + p.vertex->name + "'");
         ring.data = std::move(data);
-        // Pending arrivals are cleared entry by entry after they are read: mark them.
-        for (uint32_t slot = 0; slot < ringSlots && ring.used(); ++slot)
-          for (uint32_t i = 0; i < p.n; ++i)
-            if (ring.data[size_t(slot) * p.n + i] != 0) ring.touched[slot].push_back(i);
       }
     // The arrays moved: re-point the kernel's view of them.
     for (size_t k = 0; k < p.state.size(); ++k) p.statePtr[k] = p.state[k].data();

@@ -79,7 +79,7 @@ TEST(CpuKernel, LifMatchesClosedFormSpikesResetsAndRefractoriness) {
   const double h = 0.1;
   KernelSpec spec = uniformSpec(*m, h);
   spec.propagators = {scalarPropagator(L.tau, h)};
-  spec.jumps = {JumpPresence::Absent};
+  spec.jumps = {Arrivals::Absent};
   SomaUpdateFn fn = compile(spec);
   ASSERT_TRUE(fn);
 
@@ -284,8 +284,8 @@ void checkSynapticDecay(double tauSyn, bool checkedJumps) {
   KernelSpec spec = uniformSpec(*m, h);
   spec.params[paramIndex(*m, "tau_syn")] = tauSyn;
   spec.propagators = {synPropagator(C, tm, tauSyn, h)};
-  if (checkedJumps) spec.jumps = {JumpPresence::CheckAtRunTime, JumpPresence::CheckAtRunTime};
-  else spec.jumps = {JumpPresence::Absent, JumpPresence::Present};
+  if (checkedJumps) spec.jumps = {Arrivals::CheckAtRunTime, Arrivals::CheckAtRunTime};
+  else spec.jumps = {Arrivals::Absent, Arrivals::Present};
   SomaUpdateFn fn = compile(spec);
   ASSERT_TRUE(fn);
   const int v = stateIndex(*m, "v"), I = stateIndex(*m, "I_syn");
@@ -325,6 +325,73 @@ void checkSynapticDecay(double tauSyn, bool checkedJumps) {
 TEST(CpuKernel, SynapticCurrentDecayMatchesClosedForm) { checkSynapticDecay(2, false); }
 TEST(CpuKernel, SynapticCurrentDegenerateTauSynEqualsTauM) { checkSynapticDecay(10, false); }
 TEST(CpuKernel, SynapticCurrentWithRunTimeCheckedJumps) { checkSynapticDecay(2, true); }
+
+// Arrivals the kernel was compiled to expect (Present) are consumed: every entry read is
+// +0.0 afterwards, -0.0 included, so the runtime reuses ring slots without clearing them.
+// CheckAtRunTime arrays are left as they are; an Absent input reads as +0.0.
+TEST(CpuKernel, PresentArrivalsAreConsumedOthersLeftAlone) {
+  auto models = lowerSource(R"(
+neuron Fed {
+  parameter { C_m: pF = 250 pF; tau_m: ms = 10 ms }
+  state { v: mV = 0 mV; I: pA = 0 pA }
+  input { current I_ext: pA }
+  dynamics {
+    v' = -v / tau_m + (I + I_ext) / C_m
+    I' = -I / (2 ms)
+  }
+}
+)");
+  const ir::Model *m = findModel(models, "Fed");
+  ASSERT_TRUE(m);
+  ASSERT_EQ(m->inputs.size(), 1u);
+  const int I = stateIndex(*m, "I"), v = stateIndex(*m, "v");
+  const std::vector<double> arrivals = {5.0, -0.0, 0.0, -3.0, 7.0};
+  auto runOnce = [&](Arrivals input, Arrivals jumps, std::vector<double> &inputAfter, std::vector<double> &jumpAfter,
+                     std::vector<double> &vAfter) {
+    KernelSpec spec = uniformSpec(*m, 0.1);
+    ASSERT_EQ(m->subsystems.size(), 1u);
+    ASSERT_EQ(m->subsystems[0].states, (std::vector<int>{v, I}));
+    PropagatorSpec prop;
+    prop.kind = PropagatorSpec::Folded;
+    ASSERT_TRUE(exactPropagator({-1 / 10.0, 1 / 250.0, 0, -1 / 2.0}, 2, 0.1, prop.P, prop.Q));
+    spec.propagators = {prop};
+    spec.inputs = {input};
+    spec.jumps.assign(m->states.size(), Arrivals::Absent);
+    spec.jumps[size_t(I)] = jumps;
+    SomaUpdateFn fn = compile(spec);
+    ASSERT_TRUE(fn);
+    Population pop(*m, arrivals.size());
+    pop.input[0] = input == Arrivals::Absent ? std::vector<double>(arrivals.size(), 0.0) : arrivals;
+    pop.jump[size_t(I)] = arrivals;
+    pop.bind();
+    if (input == Arrivals::Absent) pop.data.input[0] = nullptr; // not read
+    std::vector<uint32_t> spikes;
+    SomaFault fault{};
+    pop.run(fn, 0, spikes, fault);
+    ASSERT_EQ(fault.found, 0);
+    inputAfter = pop.input[0];
+    jumpAfter = pop.jump[size_t(I)];
+    vAfter = pop.state[size_t(v)];
+  };
+  std::vector<double> in, jump, vPresent, vChecked, vAbsent;
+  runOnce(Arrivals::Present, Arrivals::Present, in, jump, vPresent);
+  for (size_t i = 0; i < arrivals.size(); ++i) {
+    EXPECT_EQ(in[i], 0.0) << i;
+    EXPECT_FALSE(std::signbit(in[i])) << i;
+    EXPECT_EQ(jump[i], 0.0) << i;
+    EXPECT_FALSE(std::signbit(jump[i])) << i;
+  }
+  EXPECT_GT(vPresent[0], 0.0); // the input was read before it was cleared
+  runOnce(Arrivals::CheckAtRunTime, Arrivals::CheckAtRunTime, in, jump, vChecked);
+  for (size_t i = 0; i < arrivals.size(); ++i) {
+    EXPECT_EQ(std::memcmp(&in[i], &arrivals[i], sizeof(double)), 0) << i;
+    EXPECT_EQ(std::memcmp(&jump[i], &arrivals[i], sizeof(double)), 0) << i;
+  }
+  EXPECT_EQ(vPresent, vChecked);
+  runOnce(Arrivals::Absent, Arrivals::Present, in, jump, vAbsent);
+  EXPECT_EQ(vAbsent[0], 0.0);
+  EXPECT_EQ(vAbsent, std::vector<double>(arrivals.size(), 0.0));
+}
 
 TEST(CpuKernel, RuntimeExpmMatchesClosedFormPropagators) {
   for (double ts : {2.0, 10.0}) {
@@ -511,7 +578,7 @@ TEST(CpuKernel, SplitsGiveBitIdenticalResults) {
     spec.params[tauM] = std::nullopt;
     spec.params[Ie] = std::nullopt;
     spec.propagators = {PropagatorSpec{PropagatorSpec::PerNeuron, {}, {}}};
-    spec.jumps = {JumpPresence::Absent, JumpPresence::Present};
+    spec.jumps = {Arrivals::Absent, Arrivals::Present};
     SomaUpdateFn fn = compile(spec);
     ASSERT_TRUE(fn);
     runtime::RandomStream rs(7, 1);

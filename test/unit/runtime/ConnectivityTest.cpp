@@ -165,6 +165,41 @@ TEST(Connectivity, FixedIndegreeExactAndDistinct) {
   EXPECT_EQ(buildSynapses(connector(ConnectorKind::FixedIndegree, 0, 3), projection(5, 0, false)).size(), 0u);
 }
 
+// Slices of one population (P[4:10] -> P[0:8]): the neuron itself is excluded by its
+// index in the population, not by its index within each slice.
+TEST(Connectivity, SelfConnectionsBetweenSlicesOfOnePopulation) {
+  const uint32_t preFirst = 4, postFirst = 0;
+  auto sliced = [&](uint32_t pre, uint32_t post) {
+    ProjectionSpec p = projection(pre, post, true);
+    p.selfOffset = int64_t(preFirst) - int64_t(postFirst);
+    return p;
+  };
+  auto noSelf = [&](const SynapseTable &t) {
+    for (uint32_t i = 0; i < t.preSize; ++i)
+      for (uint32_t j : t.row(i)) EXPECT_NE(preFirst + i, postFirst + j) << "self-connection of neuron " << preFirst + i;
+  };
+  // all_to_all: 6 x 8 pairs, of which pre 4..7 meet themselves among the posts.
+  const SynapseTable all = buildSynapses(connector(ConnectorKind::AllToAll), sliced(6, 8));
+  EXPECT_EQ(all.size(), 6u * 8u - 4u);
+  noSelf(all);
+  // fixed_probability(1) is all pairs but the neuron itself, likewise.
+  EXPECT_EQ(buildSynapses(connector(ConnectorKind::FixedProbability, 1.0), sliced(6, 8)).size(), 44u);
+  // fixed_indegree / outdegree: rows whose neuron is outside the other slice have one more
+  // candidate, and every row gets exactly k.
+  for (ConnectorKind kind : {ConnectorKind::FixedIndegree, ConnectorKind::FixedOutdegree}) {
+    const uint32_t k = kind == ConnectorKind::FixedIndegree ? 5 : 7;
+    const SynapseTable t = buildSynapses(connector(kind, 0, k), sliced(6, 8));
+    noSelf(t);
+    EXPECT_EQ(t.size(), uint64_t(kind == ConnectorKind::FixedIndegree ? 8 : 6) * k);
+  }
+  // one_to_one between different slices makes no self-connection: no allow_self needed.
+  EXPECT_EQ(buildSynapses(connector(ConnectorKind::OneToOne), sliced(8, 8)).size(), 8u);
+  // With allow_self the pairs come back.
+  ConnectorSpec withSelf = connector(ConnectorKind::AllToAll);
+  withSelf.allowSelf = true;
+  EXPECT_EQ(buildSynapses(withSelf, sliced(6, 8)).size(), 48u);
+}
+
 TEST(Connectivity, FixedIndegreeWithReplacement) {
   ConnectorSpec c = connector(ConnectorKind::FixedIndegree, 0, 30);
   c.allowMultiple = true;

@@ -57,7 +57,11 @@ struct ConnectorSpec {
 struct ProjectionSpec {
   std::string name;  // for messages, e.g. "Demo: Exc -> Inh"
   uint32_t preSize = 0, postSize = 0;
-  bool samePopulation = false; // pre and post are one population (self-connections exist)
+  bool samePopulation = false; // pre and post are slices of one population (self-connections may exist)
+  /// With samePopulation: presynaptic index i (local to the pre slice) is the neuron with
+  /// postsynaptic index i + selfOffset (local to the post slice): the pre slice's first
+  /// neuron minus the post slice's.
+  int64_t selfOffset = 0;
   uint64_t seed = 0;
   uint64_t stream = 0;         // streamId of the projection's qualified name
   double dtMs = 0;
