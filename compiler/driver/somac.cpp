@@ -402,6 +402,42 @@ bool writeFileAtomically(const std::string &path, const std::string &text, std::
   return true;
 }
 
+bool hasMainNetwork(Frontend &fe) {
+  for (const NetworkSummary &n : fe.sema().networkDefs)
+    if (n.inMainModule) return true;
+  return false;
+}
+
+/// `somac emit --stage=llvm` for a file with a network: each population's kernel as `somac
+/// run` compiles it (its uniform parameters, propagators and arrivals folded in).
+int emitNetworkLLVM(const Options &o, Frontend &fe, const std::string &file) {
+  sim::LoweredNetwork lowered;
+  if (int status = sim::lowerNetwork(fe, file, lowered, std::cerr)) return status;
+  sim::RunOptions ro;
+  ro.dtMs = o.run.dtMs;
+  ro.durationMs = o.run.durationMs;
+  ro.seed = o.run.seed;
+  sim::Simulation simulation(*lowered.graph, lowered.models, ro);
+  std::vector<sim::KernelRequest> requests;
+  if (!simulatorSucceeds(fe, [&] { requests = simulation.kernelRequests(); })) return kExitModelError;
+  std::ostringstream text;
+  for (size_t k = 0; k < requests.size(); ++k) {
+    const sim::KernelRequest &r = requests[k];
+    std::vector<cpu::CodegenError> errors;
+    std::string module = cpu::printKernel(r.spec, r.function, errors);
+    for (const cpu::CodegenError &e : errors) {
+      if (e.internal) throw InternalError(r.population + ": " + e.what);
+      fe.diags().report(DiagId::unsupported_by_target, e.range, {e.what});
+    }
+    if (k) text << '\n';
+    text << "; population " << r.population << ": neuron " << r.spec.model->name << '\n' << module;
+  }
+  fe.diags().finish();
+  if (fe.diags().hasErrors()) return kExitModelError;
+  std::cout << text.str();
+  return kExitOk;
+}
+
 /// `somac build FILE -o OUT.so|OUT.o`: every population kernel, computed as `somac run`
 /// would for the same options, compiled ahead of time into one object with the model's
 /// sources; for .so linked with the runtime into a shared library. Writes OUT.h too.
@@ -545,6 +581,7 @@ int runFile(const Options &o, const std::string &file) {
   if (!ok) return kExitModelError;
   if (o.command == "run") return runNetwork(o, fe, file);
   if (o.command == "build") return buildLibrary(o, fe, file);
+  if (o.command == "emit" && o.stage == "llvm" && hasMainNetwork(fe)) return emitNetworkLLVM(o, fe, file);
   if (o.command == "emit" && (o.stage == "graph" || o.stage == "llvm")) {
     fe.diags().beginSorted();
     std::vector<ir::Model> models = lowerModels(fe.sema(), fe.diags());

@@ -379,7 +379,16 @@ Value *KernelBuilder::valueUncached(const NodeRef &n, Env &env) {
   case Op::Add: return B.CreateFAdd(value(n->args[0], env), value(n->args[1], env));
   case Op::Sub: return B.CreateFSub(value(n->args[0], env), value(n->args[1], env));
   case Op::Mul: return B.CreateFMul(value(n->args[0], env), value(n->args[1], env));
-  case Op::Div: return B.CreateFDiv(value(n->args[0], env), value(n->args[1], env));
+  case Op::Div: {
+    Value *a = value(n->args[0], env), *b = value(n->args[1], env);
+    // By a constant: times its reciprocal (a division costs ~10 multiplications in a
+    // vector loop; the result may differ in the last bit).
+    if (auto *c = llvm::dyn_cast<llvm::ConstantFP>(b)) {
+      double d = c->getValueAPF().convertToDouble(), r = 1 / d;
+      if (std::isfinite(d) && d != 0 && std::isnormal(r)) return B.CreateFMul(a, num(r));
+    }
+    return B.CreateFDiv(a, b);
+  }
   case Op::Mod: return B.CreateFRem(value(n->args[0], env), value(n->args[1], env));
   case Op::Pow: return powValue(value(n->args[0], env), n->args[1], env);
   case Op::Not: case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge: case Op::Eq: case Op::Ne: case Op::And:

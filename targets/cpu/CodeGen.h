@@ -12,6 +12,9 @@
 //  * Time: `t` reads t_k + c*dt inside the stage evaluations of a numeric method (c = 0 for
 //    euler; 0, 1/2, 1/2, 1 for rk4) and t_{k+1} = (k+1)*dt in `update`, `threshold`,
 //    `reset` and the refractory period (they act on the state at t_{k+1}).
+//  * a / c with c a compile-time constant (a literal or a folded parameter) is a * (1/c),
+//    1/c rounded once, when c and 1/c are finite, nonzero and normal; other divisions
+//    divide.
 //  * Booleans are 0/1 doubles; a number used as a condition is true when != 0 (NaN is true).
 //  * min, max, clip use IEEE 754-2019 minimum/maximum (llvm.minimum/maximum): a NaN operand
 //    gives NaN, so a NaN reaches the non-finite check instead of being swallowed, and
