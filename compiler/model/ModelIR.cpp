@@ -1,4 +1,5 @@
 #include "ModelIR.h"
+#include "SynapseScheme.h"
 
 #include <charconv>
 #include <cmath>
@@ -383,6 +384,10 @@ void printModel(const Model &m, std::ostream &out) {
         out << ";  b = " << toString(s.b[i], m) << '\n';
       }
     }
+  }
+  if (m.isSynapse) {
+    SynapseScheme scheme = synapseScheme(m);
+    out << "  scheme: " << (scheme.eventDriven ? "event-driven" : "per step") << " (" << scheme.why << ")\n";
   }
   if (m.threshold) out << "  threshold " << toString(m.threshold, m) << '\n';
   if (m.refractory) {

@@ -1,7 +1,9 @@
 #include "Simulation.h"
 
 #include "Evaluate.h"
+#include "Plasticity.h"
 #include "KernelABI.h"
+#include "soma/runtime/AtomicFile.h"
 #include "soma/runtime/Connectivity.h"
 #include "soma/runtime/Error.h"
 #include "soma/runtime/Expm.h"
@@ -137,11 +139,14 @@ struct Projection {
   // table.post in 16 bits where the post slice is small enough: rows are read per spike,
   // and half the bytes is about half the cache misses.
   std::vector<uint16_t> post16;
+  // A synapse model with state: run by PlasticSynapses in the serial part of a step.
+  std::unique_ptr<PlasticSynapses> plastic;
 };
 
 struct Recorder {
   const graph::Record *record = nullptr;
   uint32_t population = 0;
+  int projection = -1;           // a synapse state: the projection (else a population's state)
   int state = -1;
   uint64_t everySteps = 1, fromStep = 0, toStep = UINT64_MAX;
   std::unique_ptr<runtime::StateCsvWriter> writer;
@@ -210,6 +215,12 @@ struct Simulation::Impl {
   void kernels(uint64_t k, unsigned t, unsigned threads);
   void collect(uint64_t k, unsigned threads);
   void deliver(uint64_t k, unsigned t, unsigned threads);
+  void plasticity(uint64_t k);
+  void sample(Recorder &r, uint64_t k);
+  void buildSynapseRecorders(const graph::Record &r, bool openFiles);
+  std::vector<double> row;                       // sample()'s scratch
+  std::vector<std::pair<std::string, std::string>> synapseMaps; // path, contents
+  std::vector<uint32_t> postScratch;
   template <class Index>
   uint64_t deliverProjection(const Projection &pr, const Index *postIdx, uint64_t k, unsigned t, unsigned threads);
   void record(uint64_t k);
@@ -426,6 +437,9 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
   pr.post = vertexPop[e.postVertex];
   pr.preFirst = e.pre.first;
   pr.postFirst = e.post.first;
+  for (const graph::Conversion &c : e.conversions)
+    if (c.kind != graph::Conversion::Deliver)
+      throw SimulationError("writing '" + c.target + "' of a neuron from a synapse is not supported by target cpu", c.range);
   if (e.onto.kind == graph::Onto::State) {
     pr.target = e.onto.index;
   } else if (e.onto.kind == graph::Onto::Input) {
@@ -434,7 +448,7 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
     if (e.onto.inputKind != "current" && e.onto.inputKind != "conductance")
       throw SimulationError("delivering onto a '" + e.onto.inputKind + "' input is not supported by target cpu", e.onto.range);
   } else {
-    throw SimulationError("this 'onto' target is not supported by target cpu", e.onto.range);
+    throw SimulationError("this 'onto' target is not supported by target cpu", e.onto.range.valid() ? e.onto.range : e.range);
   }
   pr.continuous = pr.fromSource && preV.kind == graph::VertexKind::Current;
   if (pr.continuous && !pr.toInput)
@@ -442,10 +456,9 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
 
   // The weight every synapse delivers: a static synapse's `deliver` of its parameters.
   const ir::Model *syn = e.synapse >= 0 ? &models[e.synapse] : nullptr;
+  const bool plastic = syn && (!syn->states.empty() || !syn->odes.empty() || !syn->continuous.empty());
   ir::NodeRef deliver;
-  if (syn) {
-    if (!syn->states.empty() || !syn->odes.empty() || !syn->continuous.empty())
-      throw SimulationError("the plastic synapse '" + syn->name + "' (it has state or dynamics) is not supported by target cpu", syn->range);
+  if (syn && !plastic) {
     for (const ir::EventBlock &ev : syn->events) {
       if (ev.kind != "pre" || ev.body.size() != 1 || ev.body[0].kind != ir::Stmt::Deliver)
         throw SimulationError("synapse '" + syn->name + "': only `on pre { deliver ... }` is supported by target cpu yet", ev.range);
@@ -483,7 +496,6 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
   pr.table = runtime::buildSynapses(cs, ps);
 
   // Per-synapse weights and delays when they vary.
-  runtime::RandomStream wrng(seed, runtime::streamId(qname + ".weight"));
   runtime::RandomStream drng(seed, runtime::streamId(e.delay.stream.empty() ? qname + ".delay" : e.delay.stream));
   std::vector<bool> argUniform(e.args.size(), true);
   std::vector<double> argValue(e.args.size(), 0);
@@ -491,24 +503,65 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
     argUniform[a] = e.args[a].isConstant();
     if (argUniform[a]) argValue[a] = e.args[a].number();
   }
+  // A plastic synapse's columns: parameters and internals (one value when uniform) and
+  // the initial value of every state, per synapse.
+  std::vector<std::vector<double>> synParams(e.args.size()), synInternals, synStates;
+  if (plastic) {
+    for (size_t a = 0; a < e.args.size(); ++a)
+      if (argUniform[a]) synParams[a] = {argValue[a]};
+    synInternals.assign(syn->internals.size(), {});
+    synStates.assign(syn->states.size(), std::vector<double>(pr.table.size()));
+  }
+  std::vector<runtime::RandomStream> argRng, stateRng;
+  for (size_t a = 0; a < e.args.size(); ++a)
+    argRng.emplace_back(seed, runtime::streamId(e.args[a].stream.empty() ? qname + "." + (syn ? syn->params[a].name : "arg") : e.args[a].stream));
+  for (size_t k = 0; plastic && k < e.states.size(); ++k)
+    stateRng.emplace_back(seed, runtime::streamId(e.states[k].stream.empty() ? qname + "." + syn->states[k].name : e.states[k].stream));
   for (uint32_t i = 0; i < ps.preSize; ++i) {
     for (uint64_t s = pr.table.rowBegin(i); s < pr.table.rowEnd(i); ++s) {
       double w = 1;
-      if (deliver) {
+      if (deliver || plastic) {
         std::vector<double> args(e.args.size());
         for (size_t a = 0; a < e.args.size(); ++a) {
           if (argUniform[a]) {
             args[a] = argValue[a];
             continue;
           }
-          runtime::RandomStream arng(seed, runtime::streamId(e.args[a].stream.empty() ? qname + "." + syn->params[a].name : e.args[a].stream));
           ElementEval ev;
-          ev.rng = &arng;
+          ev.rng = &argRng[a];
           ev.entity = s;
           ev.i = i;
           ev.j = pr.table.post[s];
           ev.env.param = [&](int q) { return args[q]; };
           args[a] = ev(e.args[a].node);
+          if (plastic) synParams[a].push_back(args[a]);
+        }
+        if (plastic) {
+          std::vector<double> internals(syn->internals.size());
+          for (size_t q = 0; q < internals.size(); ++q) {
+            ir::EvalEnv env;
+            env.param = [&](int x) { return args[x]; };
+            env.internal = [&](int x) { return internals[x]; };
+            env.other = [&](const ir::Node &node) -> double {
+              if (node.op == ir::Op::Dt) return dt;
+              throw InternalError("a synapse internal reads " + std::to_string(int(node.op)));
+            };
+            internals[q] = syn->internals[q].init ? ir::evaluate(syn->internals[q].init, env) : 0;
+            synInternals[q].push_back(internals[q]);
+          }
+          for (size_t k = 0; k < syn->states.size(); ++k) {
+            if (!e.states[k].node) continue;
+            ElementEval ev;
+            ev.rng = &stateRng[k];
+            ev.entity = s;
+            ev.i = i;
+            ev.j = pr.table.post[s];
+            ev.env.param = [&](int q) { return args[q]; };
+            ev.env.internal = [&](int q) { return internals[q]; };
+            ev.env.state = [&](int q) { return synStates[q][s]; };
+            synStates[k][s] = ev(e.states[k].node);
+          }
+          continue;
         }
         ir::EvalEnv env;
         env.param = [&](int q) { return args[q]; };
@@ -526,6 +579,22 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
     }
   }
   ringSlots = std::max(ringSlots, pr.table.maxDelaySteps() + 2);
+  if (plastic) {
+    for (auto *cols : {&synParams, &synInternals})
+      for (std::vector<double> &c : *cols)
+        if (c.size() > 1 && std::all_of(c.begin(), c.end(), [&](double x) { return x == c[0]; })) c.resize(1);
+    // The factor of each `deliver` into the target, in source order.
+    std::vector<double> factors;
+    for (const graph::Conversion &c : e.conversions)
+      if (c.kind == graph::Conversion::Deliver) factors.push_back(c.factor);
+    for (const graph::Broadcast &b : net.broadcasts)
+      for (const graph::Broadcast::Target &bt : b.targets)
+        if (std::find(bt.edges.begin(), bt.edges.end(), e.id) != bt.edges.end())
+          throw SimulationError("broadcasting a signal onto synapses is not supported by target cpu", bt.range);
+    pr.plastic = std::make_unique<PlasticSynapses>(*syn, pr.table, dt, std::move(synParams), std::move(synInternals),
+                                                   std::move(synStates), std::move(factors),
+                                                   pr.table.maxDelaySteps() + 2);
+  }
   const runtime::SynapseTable &t = pr.table;
   if (t.size() && std::all_of(t.delaySteps.begin(), t.delaySteps.end(), [&](uint32_t d) { return d == t.delaySteps[0]; }))
     pr.uniformDelay = t.delaySteps[0];
@@ -549,6 +618,10 @@ void Simulation::Impl::buildRecorders(bool openFiles) {
   if (!anySpikeRecord) spikesRecorded.assign(outputs.size(), true);
   for (const graph::Record &r : net.records) {
     if (r.memberKind == graph::Record::Spikes) continue;
+    if (r.vertex < 0 && r.memberKind == graph::Record::State) {
+      buildSynapseRecorders(r, openFiles);
+      continue;
+    }
     if (r.vertex < 0 || vertexPop[r.vertex] < 0 || r.memberKind != graph::Record::State)
       throw SimulationError("recording '" + r.owner + "." + r.member + "' (only states of populations can be recorded yet) is not supported by target cpu", r.range);
     Recorder rec;
@@ -567,6 +640,41 @@ void Simulation::Impl::buildRecorders(bool openFiles) {
       if (other.path == options.outDir + "/" + file) file = p.vertex->name + "." + r.member + "." + std::to_string(recorders.size()) + ".csv";
     rec.path = options.outDir + "/" + file;
     if (openFiles) rec.writer = std::make_unique<runtime::StateCsvWriter>(rec.path, std::move(cols), dt);
+    recorders.push_back(std::move(rec));
+  }
+}
+
+/// `record NAME.x` of a named connect whose synapses have state x: one CSV per projection of
+/// the connect, a column per synapse (`NAME[s].x`, s = the synapse index of the
+/// projection), and NAME.synapses.csv mapping synapse indices to neurons.
+void Simulation::Impl::buildSynapseRecorders(const graph::Record &r, bool openFiles) {
+  for (int id : r.edges) {
+    auto it = std::find_if(projections.begin(), projections.end(), [&](const Projection &p) { return p.edge->id == id; });
+    if (it == projections.end()) throw InternalError("a recorded connect without its projection");
+    if (!it->plastic)
+      throw SimulationError("recording '" + r.owner + "." + r.member + "': the synapse has no state (record a plastic synapse's state)", r.range);
+    const runtime::SynapseTable &t = it->table;
+    Recorder rec;
+    rec.record = &r;
+    rec.projection = int(it - projections.begin());
+    rec.state = r.index;
+    rec.everySteps = r.every > 0 ? std::max<uint64_t>(1, uint64_t(std::llround(r.every / dt))) : 1;
+    rec.fromStep = uint64_t(std::llround(r.from / dt));
+    rec.toStep = r.to < 0 ? UINT64_MAX : uint64_t(std::llround(r.to / dt));
+    std::string stem = r.owner + (r.edges.size() > 1 ? "#" + std::to_string(id) : "");
+    rec.path = options.outDir + "/" + stem + "." + r.member + ".csv";
+    if (openFiles) {
+      std::vector<runtime::StateColumn> cols;
+      for (uint64_t syn = 0; syn < t.size(); ++syn)
+        cols.push_back({stem, uint32_t(syn), r.member, r.unit.isDimensionless() ? "1" : r.unit.str()});
+      rec.writer = std::make_unique<runtime::StateCsvWriter>(rec.path, std::move(cols), dt);
+      std::string map = "synapse,pre,post,delay_ms\n";
+      for (uint32_t i = 0; i < t.preSize; ++i)
+        for (uint64_t syn = t.rowBegin(i); syn < t.rowEnd(i); ++syn)
+          map += std::to_string(syn) + "," + std::to_string(it->preFirst + i) + "," +
+                 std::to_string(it->postFirst + t.post[syn]) + "," + runtime::formatDouble(t.delaySteps[syn] * dt) + "\n";
+      synapseMaps.emplace_back(options.outDir + "/" + stem + ".synapses.csv", std::move(map));
+    }
     recorders.push_back(std::move(rec));
   }
 }
@@ -739,6 +847,37 @@ void Simulation::Impl::collect(uint64_t k, unsigned threads) {
     }
     for (uint32_t m : s.multiplicity) s.spikeCount += m;
   }
+  plasticity(k);
+}
+
+// Serial: synapses with state (Plasticity.h has the order and why).
+void Simulation::Impl::plasticity(uint64_t k) {
+  for (size_t q = 0; q < projections.size(); ++q) {
+    Projection &pr = projections[q];
+    if (!pr.plastic) continue;
+    PlasticSynapses &ps = *pr.plastic;
+    const runtime::SynapseTable &table = pr.table;
+    // 1. on post for the post neurons that spiked, as indices in the post slice.
+    postScratch.clear();
+    for (uint32_t g : pops[pr.post].spikes)
+      if (g >= pr.postFirst && g < pr.postFirst + table.postSize) postScratch.push_back(g - pr.postFirst);
+    ps.postSpikes(postScratch, k + 1);
+    // 2. synapse recorders sample t_{k+1}.
+    for (Recorder &r : recorders)
+      if (r.projection == int(q)) sample(r, k);
+    // 3.-5.
+    ps.advance(k + 1);
+    const std::vector<uint32_t> &spikes = pr.fromSource ? sources[pr.pre].spikes : pops[pr.pre].spikes;
+    for (size_t sp = 0; sp < spikes.size(); ++sp) {
+      uint32_t pre = spikes[sp];
+      if (pre < pr.preFirst || pre >= pr.preFirst + table.preSize) continue;
+      ps.schedule(table, pre - pr.preFirst, k + 1, pr.fromSource ? sources[pr.pre].multiplicity[sp] : 1);
+    }
+    Population &post = pops[pr.post];
+    Population::Ring &ring = pr.toInput ? post.inputRing[pr.target] : post.jumpRing[pr.target];
+    double *slot = ring.slot((k + 2) % ringSlots, post.n) + pr.postFirst;
+    threadEvents[0] += ps.arrivals(table, k + 2, [slot](uint32_t j, double v) { slot[j] += v; });
+  }
 }
 
 // 7: schedule arrivals in the fixed order (source population, source index, synapse).
@@ -747,7 +886,8 @@ void Simulation::Impl::collect(uint64_t k, unsigned threads) {
 void Simulation::Impl::deliver(uint64_t k, unsigned t, unsigned threads) {
   uint64_t events = 0;
   for (const Projection &pr : projections)
-    events += pr.post16.empty() ? deliverProjection(pr, pr.table.post.data(), k, t, threads)
+    if (pr.plastic) continue;
+    else events += pr.post16.empty() ? deliverProjection(pr, pr.table.post.data(), k, t, threads)
                                 : deliverProjection(pr, pr.post16.data(), k, t, threads);
   threadEvents[t] += events;
 }
@@ -827,15 +967,23 @@ void Simulation::Impl::record(uint64_t k) {
     if (spikesRecorded[s.index])
       for (size_t q = 0; q < s.spikes.size(); ++q)
         for (uint32_t m = 0; m < s.multiplicity[q]; ++m) spikeLog.push_back({k + 1, s.index, s.spikes[q]});
-  // 8: recorders sample the state at t_{k+1}.
-  for (Recorder &r : recorders) {
-    uint64_t stepNow = k + 1;
-    if (stepNow < r.fromStep || stepNow > r.toStep || (stepNow - r.fromStep) % r.everySteps) continue;
-    const Population &p = pops[r.population];
-    const std::vector<double> &x = p.state[r.state];
-    std::vector<double> row(x.begin() + r.record->slice.first, x.begin() + r.record->slice.last);
-    r.writer->addRow(stepNow, row);
+  // 8: recorders sample the state at t_{k+1} (synapse recorders sampled in plasticity()).
+  for (Recorder &r : recorders)
+    if (r.projection < 0) sample(r, k);
+}
+
+void Simulation::Impl::sample(Recorder &r, uint64_t k) {
+  uint64_t stepNow = k + 1;
+  if (stepNow < r.fromStep || stepNow > r.toStep || (stepNow - r.fromStep) % r.everySteps) return;
+  row.clear();
+  if (r.projection >= 0) {
+    const PlasticSynapses &ps = *projections[r.projection].plastic;
+    for (uint64_t syn = 0; syn < projections[r.projection].table.size(); ++syn) row.push_back(ps.valueAt(r.state, syn, stepNow));
+  } else {
+    const std::vector<double> &x = pops[r.population].state[r.state];
+    row.assign(x.begin() + r.record->slice.first, x.begin() + r.record->slice.last);
   }
+  r.writer->addRow(stepNow, row);
 }
 
 // ------------------------------------------------------------------ checkpoints
@@ -912,6 +1060,12 @@ void Simulation::Impl::saveState(const std::string &path) const {
   }
   w.pod(uint64_t(sources.size()));
   for (const Source &src : sources) w.vec(std::vector<uint64_t>(src.cursor.begin(), src.cursor.end()));
+  for (const Projection &pr : projections) {
+    if (!pr.plastic) continue;
+    for (const auto &column : pr.plastic->stateColumns()) w.vec(column);
+    w.vec(pr.plastic->stateSteps());
+    for (const auto &slot : pr.plastic->pending()) w.vec(slot);
+  }
   runtime::writeFileAtomically(path, w.out);
 }
 
@@ -960,6 +1114,20 @@ void Simulation::Impl::loadState(const std::string &path) {
     std::vector<uint64_t> c = r.vec<uint64_t>();
     if (c.size() != src.cursor.size()) mismatch("source '" + src.vertex->name + "'");
     src.cursor.assign(c.begin(), c.end());
+  }
+  for (Projection &pr : projections) {
+    if (!pr.plastic) continue;
+    auto same = [&](auto &to, auto from) {
+      if (from.size() != to.size()) mismatch("set of synapses of '" + pr.edge->name + "'");
+      to = std::move(from);
+    };
+    for (auto &column : pr.plastic->stateColumns()) same(column, r.vec<double>());
+    same(pr.plastic->stateSteps(), r.vec<uint64_t>());
+    for (auto &slot : pr.plastic->pending()) {
+      slot = r.vec<uint64_t>();
+      for (uint64_t syn : slot)
+        if (syn >= pr.table.size()) r.bad();
+    }
   }
   if (r.pos != r.data.size()) r.bad();
 }
@@ -1047,6 +1215,10 @@ void Simulation::writeOutputs(Timings &timings, const Timings &before) {
   for (Recorder &r : s.recorders) {
     r.writer->commit();
     result_.files.push_back(r.path);
+  }
+  for (const auto &[path, contents] : s.synapseMaps) {
+    runtime::writeFileAtomically(path, contents);
+    result_.files.push_back(path);
   }
   std::string raster = s.options.outDir + "/raster.svg";
   runtime::RasterOptions ro;

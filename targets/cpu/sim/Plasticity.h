@@ -1,0 +1,110 @@
+// Synapses with state: `on pre` at each spike's arrival, `on post` when the postsynaptic
+// neuron fires, and the synapse's own dynamics (docs/simulation.md, "Synapses with state").
+//
+// One PlasticSynapses per projection whose synapse model has state. Per-synapse states are
+// columns (structure of arrays) in the order of the projection's synapse table. The state
+// advances by the model's scheme (ir::synapseScheme):
+//  - event-driven: each synapse remembers the step its state belongs to and is advanced
+//    exactly to an event's time when the event reaches it (x' = a x + b per state);
+//  - per step: every synapse is advanced every step (exact propagators or the numeric
+//    method of each subsystem).
+//
+// Within step k (t_k -> t_{k+1}), after the neuron kernels, Simulation calls, in order:
+//  1. postSpikes: `on post` for the post neurons that spiked (stamped t_{k+1});
+//  2. (recorders read states at t_{k+1} through valueAt)
+//  3. advance: per-step synapses t_{k+1} -> t_{k+2}, modulator inputs held at their t_{k+1}
+//     values;
+//  4. schedule: each pre spike stamped t_{k+1} becomes a pending arrival at
+//     t_{k+1} + D dt for each of its synapses;
+//  5. arrivals(k + 2): `on pre` for the arrivals at t_{k+2}, in the order they were
+//     scheduled; what they deliver goes to the target's arrival slot for t_{k+2}, which
+//     the kernels of step k+1 read. So at equal times `on pre` runs before `on post`.
+#pragma once
+
+#include "ModelIR.h"
+#include "SynapseProgram.h"
+#include "SynapseScheme.h"
+#include "soma/runtime/SynapseTable.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace soma::sim {
+
+class PlasticSynapses {
+public:
+  /// `params` and `internals`: per model parameter/internal, one value (uniform) or one per
+  /// synapse. `states`: per model state, one initial value per synapse. `deliverFactors`:
+  /// the factor of each `deliver` of `on pre` (source order) into the target's unit.
+  /// Throws SimulationError for what this target cannot run.
+  PlasticSynapses(const ir::Model &model, const runtime::SynapseTable &table, double dt,
+                  std::vector<std::vector<double>> params, std::vector<std::vector<double>> internals,
+                  std::vector<std::vector<double>> states, std::vector<double> deliverFactors, uint32_t ringSlots);
+
+  const ir::SynapseScheme &scheme() const { return scheme_; }
+  /// Modulator inputs (per model input), held until set again.
+  std::vector<double> &inputs() { return input_; }
+
+  /// 1. `on post` for every synapse onto the post neurons `spiking` (indices within the
+  ///    projection's post slice, ascending), stamped `step`.
+  void postSpikes(const std::vector<uint32_t> &spiking, uint64_t step);
+  /// 3. Per-step synapses: from t_{step} to t_{step+1}.
+  void advance(uint64_t step);
+  /// 4. The synapses of row `pre` get an arrival at stamp + their delay, `count` times.
+  ///    `table` is the projection's (the one given at construction, wherever it lives now).
+  void schedule(const runtime::SynapseTable &table, uint32_t pre, uint64_t stampStep, uint32_t count);
+  /// 5. Runs `on pre` for the arrivals at `step`; deliver(post index in the slice, value in
+  ///    the target's unit) for every deliver executed. Returns the number of events.
+  uint64_t arrivals(const runtime::SynapseTable &table, uint64_t step,
+                    const std::function<void(uint32_t, double)> &deliver);
+
+  /// State `s` of synapse `syn` at t_step (event-driven states advanced to it on the fly;
+  /// per-step states must be at `step`).
+  double valueAt(size_t s, uint64_t syn, uint64_t step) const;
+
+  /// Checkpoints: every state column, the steps event-driven states belong to, pending
+  /// arrivals.
+  std::vector<std::vector<double>> &stateColumns() { return state_; }
+  std::vector<uint64_t> &stateSteps() { return at_; }
+  std::vector<std::vector<uint64_t>> &pending() { return pending_; }
+
+private:
+  struct Decay {             // event-driven: x' = a x + b for one state
+    int state;
+    std::vector<double> a, b; // one value, or one per synapse
+  };
+  struct Stepper {           // per step: one subsystem
+    ir::Method method;
+    std::vector<int> states;
+    std::vector<double> P, Q; // exact: exp(A dt) and its integral, row-major
+    SynapseProgram rhs;       // numeric: the right-hand sides; exact: b
+  };
+
+  void load(uint64_t syn);   // the synapse's states, params, internals into the frame
+  void store(uint64_t syn);
+  void catchUp(uint64_t syn, uint64_t step); // event-driven: states to t_step
+  double decayed(const Decay &d, uint64_t syn, double x, uint64_t steps) const;
+
+  const ir::Model &m_;
+  uint64_t n_;                         // synapses
+  ir::SynapseScheme scheme_;
+  double dt_;
+  std::vector<std::vector<double>> param_, internal_, state_;
+  std::vector<uint64_t> at_;           // event-driven: the step of each synapse's states
+  std::vector<Decay> decays_;
+  std::vector<Stepper> steppers_;
+  SynapseProgram onPre_, onPost_;
+  std::vector<double> deliverFactor_;
+  std::vector<double> input_;
+  // Synapses by post index (ascending synapse index within each).
+  std::vector<uint64_t> byPostOffsets_, byPost_;
+  // Pending arrivals: ring over steps of synapse indices, in scheduling order.
+  std::vector<std::vector<uint64_t>> pending_;
+  // Scratch.
+  std::vector<double> stateBuf_, paramBuf_, internalBuf_, registers_, outBuf_;
+  SynapseFrame frame_;
+};
+
+} // namespace soma::sim
