@@ -69,7 +69,11 @@ void warnStiffness(const NetworkGraph &g, const std::vector<ir::Model> &models, 
       return 0;
     };
     for (const ir::Subsystem &s : m.subsystems) {
-      if (s.method != ir::Method::RK4 && s.method != ir::Method::Euler) continue;
+      // Explicit methods only: exact, exp_euler (stable on the diagonal) and implicit are not
+      // limited this way. rkf45 adapts its sub-steps, so it is warned about only when the
+      // sub-steps that stability needs (|h λ| <= 3.3 for Dormand-Prince) would use up half
+      // of its attempts per step.
+      if (s.method != ir::Method::RK4 && s.method != ir::Method::Euler && s.method != ir::Method::RKF45) continue;
       size_t n = s.states.size();
       std::vector<std::vector<double>> J(n, std::vector<double>(n));
       known = true;
@@ -88,7 +92,9 @@ void warnStiffness(const NetworkGraph &g, const std::vector<ir::Model> &models, 
       }
       if (!known) continue;
       double rho = spectralRadius(J);
-      double limit = s.method == ir::Method::RK4 ? 2.785 : 2.0;
+      double limit = s.method == ir::Method::RK4     ? 2.785
+                     : s.method == ir::Method::RKF45 ? 3.3 * ir::kRkf45MaxAttempts / 2
+                                                     : 2.0;
       if (!(rho > 0) || dt * rho <= limit) continue;
       std::string names;
       for (size_t k = 0; k < n; ++k) names += (k ? ", " : "") + m.states[s.states[k]].name;

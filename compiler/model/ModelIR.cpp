@@ -115,8 +115,8 @@ bool reads(const NodeRef &n, bool (*pred)(const Node &)) {
   return false;
 }
 
-NodeRef derivative(const NodeRef &n, int state) {
-  auto d = [&](const NodeRef &x) { return derivative(x, state); };
+NodeRef derivative(const NodeRef &n, int state, bool piecewise) {
+  auto d = [&](const NodeRef &x) { return derivative(x, state, piecewise); };
   switch (n->op) {
   case Op::Const: case Op::Param: case Op::Internal: case Op::Input: case Op::Time: case Op::Dt:
   case Op::PreState: case Op::PostState: case Op::Random:
@@ -145,7 +145,13 @@ NodeRef derivative(const NodeRef &n, int state) {
   case Op::Pow: {
     NodeRef da = d(n->args[0]), db = d(n->args[1]);
     if (!da || !db) return nullptr;
-    if (!isConst(db, 0)) return nullptr; // x^y with y depending on a state: leave it numeric
+    if (!isConst(db, 0)) {
+      if (!piecewise) return nullptr; // x^y with y depending on a state: leave it numeric
+      // d x^y = y x^(y-1) dx + log(x) x^y dy
+      NodeRef viaBase = isConst(da, 0) ? constant(0)
+                                       : binary(Op::Mul, binary(Op::Mul, n->args[1], binary(Op::Pow, n->args[0], binary(Op::Sub, n->args[1], constant(1)))), da);
+      return binary(Op::Add, viaBase, binary(Op::Mul, binary(Op::Mul, call("log", {n->args[0]}), n), db));
+    }
     if (isConst(da, 0)) return constant(0);
     return binary(Op::Mul, binary(Op::Mul, n->args[1], binary(Op::Pow, n->args[0], binary(Op::Sub, n->args[1], constant(1)))), da);
   }
@@ -159,6 +165,17 @@ NodeRef derivative(const NodeRef &n, int state) {
     bool constantArgs = true;
     for (auto &x : ds) constantArgs = constantArgs && isConst(x, 0);
     if (constantArgs) return constant(0);
+    if (piecewise) {
+      const auto &a = n->args;
+      if (n->name == "min" || n->name == "max")
+        return select(binary(n->name == "min" ? Op::Le : Op::Ge, a[0], a[1]), ds[0], ds[1]);
+      if (n->name == "clip")
+        return select(binary(Op::Lt, a[0], a[1]), ds[1], select(binary(Op::Gt, a[0], a[2]), ds[2], ds[0]));
+      if (n->name == "pow") return derivative(binary(Op::Pow, a[0], a[1]), state, true);
+      if (n->name == "abs") return select(binary(Op::Lt, a[0], constant(0)), unary(Op::Neg, ds[0]), ds[0]);
+      if (n->name == "sigmoid")
+        return binary(Op::Mul, binary(Op::Mul, n, binary(Op::Sub, constant(1), n)), ds[0]);
+    }
     if (n->args.size() != 1) return nullptr;
     const NodeRef &x = n->args[0];
     if (n->name == "exp") return binary(Op::Mul, n, ds[0]);
@@ -172,7 +189,7 @@ NodeRef derivative(const NodeRef &n, int state) {
   }
   case Op::Select: {
     NodeRef dc = d(n->args[0]);
-    if (!dc || !isConst(dc, 0)) return nullptr; // a state in the condition: piecewise
+    if (!piecewise && (!dc || !isConst(dc, 0))) return nullptr; // a state in the condition: piecewise
     NodeRef da = d(n->args[1]), db = d(n->args[2]);
     if (!da || !db) return nullptr;
     if (isConst(da, 0) && isConst(db, 0)) return constant(0);
@@ -180,6 +197,7 @@ NodeRef derivative(const NodeRef &n, int state) {
   }
   default:
     // Comparisons and logic do not change with a state except at jumps.
+    if (piecewise) return constant(0);
     for (auto &a : n->args) {
       NodeRef da = d(a);
       if (!da || !isConst(da, 0)) return nullptr;
@@ -376,7 +394,15 @@ void printModel(const Model &m, std::ostream &out) {
     const Subsystem &s = m.subsystems[k];
     out << "  subsystem " << k << " {";
     for (size_t i = 0; i < s.states.size(); ++i) out << (i ? ", " : " ") << m.states[s.states[i]].name;
-    out << " }: " << methodName(s.method) << " (" << s.why << ")\n";
+    out << " }: " << methodName(s.method) << " (" << s.why << ")";
+    if (s.method == Method::RKF45)
+      out << "; rtol " << kRkf45Rtol << ", atol " << kRkf45Atol << ", at most " << kRkf45MaxAttempts
+          << " sub-steps per step";
+    out << '\n';
+    if (s.method == Method::ExpEuler)
+      for (size_t i = 0; i < s.states.size() && i < s.J.size(); ++i)
+        out << "    a[" << m.states[s.states[i]].name << "] = "
+            << (s.J[i][i] ? toString(s.J[i][i], m) : std::string("0 (not differentiable: euler)")) << '\n';
     if (s.linear) {
       for (size_t i = 0; i < s.states.size(); ++i) {
         out << "    A[" << m.states[s.states[i]].name << "] =";

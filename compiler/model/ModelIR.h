@@ -65,7 +65,10 @@ double applyBinary(Op op, double a, double b);
 bool reads(const NodeRef &n, bool (*pred)(const Node &));
 /// d n / d State[state], simplified; null if the expression is not differentiable in a
 /// way the analysis trusts (a state inside a condition, a call without a known derivative).
-NodeRef derivative(const NodeRef &n, int state);
+/// `piecewise`: the derivative almost everywhere, for Jacobians of numerical methods: a
+/// condition (select, comparison) counts as constant, abs/min/max/clip/sigmoid and
+/// state-dependent exponents are differentiated; null only for calls without a rule.
+NodeRef derivative(const NodeRef &n, int state, bool piecewise = false);
 /// `n` with State[i] replaced by values[i] where values[i] is non-null.
 NodeRef substitute(const NodeRef &n, const std::vector<NodeRef> &values);
 
@@ -103,6 +106,12 @@ struct Ode {
 enum class Method { Exact, Euler, RK4, RKF45, ExpEuler, Implicit };
 const char *methodName(Method m);
 
+/// rkf45 (Dormand-Prince 5(4)): per-state error tolerance atol + rtol * |x| (x in the
+/// state's unit), and the most sub-step attempts (accepted or rejected) within one dt.
+constexpr double kRkf45Rtol = 1e-6;
+constexpr double kRkf45Atol = 1e-9;
+constexpr int kRkf45MaxAttempts = 1000;
+
 struct Subsystem {
   std::vector<int> states;      // indices into Model::states, in declaration order
   Method method = Method::RK4;
@@ -110,6 +119,10 @@ struct Subsystem {
   std::string why;              // why this method: "linear, constant coefficients", ...
   std::vector<std::vector<NodeRef>> A;  // linear only: A[i][j] = d x_i' / d x_j (params only)
   std::vector<NodeRef> b;       // linear only: x' at x = 0 (params and inputs)
+  /// exp_euler (diagonal only) and implicit: J[i][j] = d x_i' / d x_j, piecewise; may read
+  /// states, time and inputs; null where the derivative is unknown (the method takes 0).
+  std::vector<std::vector<NodeRef>> J;
+  std::vector<NodeRef> Jt;      // implicit: d x_i' / d t (explicit time dependence); null: 0
 };
 
 struct EventBlock {

@@ -52,6 +52,27 @@ Method methodByName(const std::string &name) {
   return Method::RK4;
 }
 
+/// `n` with every Op::Time replaced by `by`.
+NodeRef replaceTime(const NodeRef &n, const NodeRef &by) {
+  if (n->op == Op::Time) return by;
+  if (!reads(n, [](const Node &x) { return x.op == Op::Time; })) return n;
+  auto copy = std::make_shared<Node>(*n);
+  for (NodeRef &a : copy->args) a = replaceTime(a, by);
+  return copy;
+}
+
+/// d n / d t (explicit time dependence, piecewise), by differentiating in a stand-in state
+/// with an index past the model's states; null where unknown.
+NodeRef timeDerivative(const NodeRef &n, const Model &m) {
+  if (!reads(n, [](const Node &x) { return x.op == Op::Time; })) return constant(0);
+  int pseudo = int(m.states.size());
+  NodeRef d = derivative(replaceTime(n, leaf(Op::State, pseudo, "t")), pseudo, true);
+  if (!d) return nullptr;
+  std::vector<NodeRef> back(size_t(pseudo) + 1);
+  back[size_t(pseudo)] = leaf(Op::Time, -1, "t");
+  return substitute(d, back);
+}
+
 } // namespace
 
 void applyRunMethod(std::vector<Model> &models, const std::string &method, DiagnosticEngine &diags) {
@@ -138,6 +159,18 @@ void analyzeOdes(Model &m, DiagnosticEngine &diags) {
   }
   if (!numeric.states.empty()) {
     numeric.method = chosen;
+    // exp_euler needs d x_i'/d x_i, implicit the whole Jacobian: symbolic, almost everywhere
+    // (a condition counts as constant); an unknown entry is taken as 0 by the method.
+    if (chosen == Method::ExpEuler || chosen == Method::Implicit) {
+      size_t n = numeric.states.size();
+      numeric.J.assign(n, std::vector<NodeRef>(n));
+      for (size_t r = 0; r < n; ++r)
+        for (size_t c = 0; c < n; ++c)
+          if (chosen == Method::Implicit || r == c)
+            numeric.J[r][c] = derivative(odeOf[numeric.states[r]]->rhs, numeric.states[c], true);
+      if (chosen == Method::Implicit)
+        for (size_t r = 0; r < n; ++r) numeric.Jt.push_back(timeDerivative(odeOf[numeric.states[r]]->rhs, m));
+    }
     m.subsystems.push_back(std::move(numeric));
   }
 }

@@ -6,6 +6,8 @@
 // exactly with the propagator exp(A·dt), as NEST does. Every other state is integrated
 // numerically, all of them together (default RK4). `dynamics using METHOD` overrides the
 // default; asking for `exact` on a nonlinear model is an error at the offending equation.
+// For exp_euler (the diagonal) and implicit (all of it) the numeric subsystem carries the
+// symbolic Jacobian of its right-hand sides (Subsystem::J).
 #pragma once
 
 #include "Diagnostics.h"

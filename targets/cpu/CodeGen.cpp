@@ -18,6 +18,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <functional>
 #include <limits>
 #include <map>
 #include <set>
@@ -113,7 +114,9 @@ std::vector<CodegenError> checkSupported(const Model &m) {
   }
   for (const Unsupported &u : m.unsupported) out.push_back({u.what, u.range});
   for (const Subsystem &s : m.subsystems) {
-    if (s.method == Method::Exact || s.method == Method::Euler || s.method == Method::RK4) continue;
+    bool known = s.method == Method::Exact || s.method == Method::Euler || s.method == Method::RK4 ||
+                 s.method == Method::RKF45 || s.method == Method::ExpEuler || s.method == Method::Implicit;
+    if (known) continue;
     out.push_back({std::string("integration method '") + methodName(s.method) + "'",
                    s.states.empty() ? m.range : odeRange(m, s.states[0])});
   }
@@ -200,6 +203,11 @@ private:
   void propagate(std::vector<Value *> &old, std::vector<Value *> &result);
   void exactSubsystem(size_t s, const Subsystem &sub, std::vector<Value *> &old, std::vector<Value *> &result);
   void numericSubsystem(const Subsystem &sub, std::vector<Value *> &old, std::vector<Value *> &result);
+  using Vec = std::vector<Value *>;
+  using RhsFn = std::function<Vec(Value *time, const Vec &x)>;
+  Vec expEuler(const Subsystem &sub, const std::vector<const Ode *> &odes, const Vec &old, const Vec &x0);
+  Vec rosenbrock(const Subsystem &sub, const Vec &old, const Vec &x0, const RhsFn &rhs);
+  Vec dormandPrince(const Vec &x0, const RhsFn &rhs);
   Value *refractorySteps();
   void consume(Value *p, Value *loaded, llvm::MDNode *scope);
   Value *loadField(Value *base, size_t offset, llvm::Type *ty, const char *name);
@@ -523,39 +531,303 @@ void KernelBuilder::numericSubsystem(const Subsystem &sub, std::vector<Value *> 
     for (const Ode &o : m.odes)
       if (o.state == sub.states[r]) odes[r] = &o;
   const double h = spec.dt;
-  // f(t_k + c h, x): other states stay at their t_k values.
-  auto rhs = [&](double c, const std::vector<Value *> &x) {
-    Env env = stateEnv(c == 0 ? tk : B.CreateFAdd(tk, num(c * h)));
+  // f(t, x): other states stay at their t_k values.
+  RhsFn rhsAt = [&](Value *time, const Vec &x) {
+    Env env = stateEnv(time);
     for (size_t k = 0; k < m.states.size(); ++k) env.states[k] = old[k];
     for (size_t r = 0; r < n; ++r) env.states[sub.states[r]] = x[r];
-    std::vector<Value *> out(n);
+    Vec out(n);
     for (size_t r = 0; r < n; ++r) out[r] = odes[r] ? value(odes[r]->rhs, env) : num(0);
     return out;
   };
-  std::vector<Value *> x0(n);
+  // f(t_k + c h, x)
+  auto rhs = [&](double c, const Vec &x) { return rhsAt(c == 0 ? tk : B.CreateFAdd(tk, num(c * h)), x); };
+  Vec x0(n);
   for (size_t r = 0; r < n; ++r) x0[r] = old[sub.states[r]];
-  auto axpy = [&](const std::vector<Value *> &x, double a, const std::vector<Value *> &k) {
-    std::vector<Value *> y(n);
+  auto axpy = [&](const Vec &x, double a, const Vec &k) {
+    Vec y(n);
     for (size_t r = 0; r < n; ++r) y[r] = B.CreateFAdd(x[r], B.CreateFMul(num(a), k[r]));
     return y;
   };
-  if (sub.method == Method::Euler) {
-    std::vector<Value *> k1 = rhs(0, x0);
-    std::vector<Value *> x1 = axpy(x0, h, k1);
-    for (size_t r = 0; r < n; ++r) result[sub.states[r]] = x1[r];
-    return;
+  Vec x1;
+  switch (sub.method) {
+  case Method::Euler: x1 = axpy(x0, h, rhs(0, x0)); break;
+  case Method::ExpEuler: x1 = expEuler(sub, odes, old, x0); break;
+  case Method::Implicit: x1 = rosenbrock(sub, old, x0, rhsAt); break;
+  case Method::RKF45: x1 = dormandPrince(x0, rhsAt); break;
+  default: {
+    // Classical RK4.
+    Vec k1 = rhs(0, x0);
+    Vec k2 = rhs(0.5, axpy(x0, h / 2, k1));
+    Vec k3 = rhs(0.5, axpy(x0, h / 2, k2));
+    Vec k4 = rhs(1, axpy(x0, h, k3));
+    x1.resize(n);
+    for (size_t r = 0; r < n; ++r) {
+      Value *sum = B.CreateFAdd(B.CreateFAdd(B.CreateFAdd(k1[r], B.CreateFMul(num(2), k2[r])),
+                                             B.CreateFMul(num(2), k3[r])),
+                                k4[r]);
+      x1[r] = B.CreateFAdd(x0[r], B.CreateFMul(num(h / 6), sum));
+    }
   }
-  // Classical RK4.
-  std::vector<Value *> k1 = rhs(0, x0);
-  std::vector<Value *> k2 = rhs(0.5, axpy(x0, h / 2, k1));
-  std::vector<Value *> k3 = rhs(0.5, axpy(x0, h / 2, k2));
-  std::vector<Value *> k4 = rhs(1, axpy(x0, h, k3));
+  }
+  for (size_t r = 0; r < n; ++r) result[sub.states[r]] = x1[r];
+}
+
+// Exponential Euler (NEURON's cnexp, Brian's exponential_euler): each state on its own, with
+// the others at t_k, x <- x + f * (exp(a h) - 1) / a where f = x' and a = d x'/d x at t_k.
+// Exact for x' = a x + b with a, b constant over the step; first order otherwise. For
+// |a h| < 1e-10, (exp(a h) - 1)/a = h (1 + a h / 2) to rounding; a state whose a is unknown
+// or identically 0 takes an Euler step.
+KernelBuilder::Vec KernelBuilder::expEuler(const Subsystem &sub, const std::vector<const Ode *> &odes,
+                                           const Vec &old, const Vec &x0) {
+  size_t n = sub.states.size();
+  const double h = spec.dt;
+  Env env = stateEnv(tk);
+  for (size_t k = 0; k < m.states.size(); ++k) env.states[k] = old[k];
+  Vec x1(n);
   for (size_t r = 0; r < n; ++r) {
-    Value *sum = B.CreateFAdd(B.CreateFAdd(B.CreateFAdd(k1[r], B.CreateFMul(num(2), k2[r])),
-                                           B.CreateFMul(num(2), k3[r])),
-                              k4[r]);
-    result[sub.states[r]] = B.CreateFAdd(x0[r], B.CreateFMul(num(h / 6), sum));
+    if (!odes[r]) {
+      x1[r] = x0[r];
+      continue;
+    }
+    Value *f = value(odes[r]->rhs, env);
+    NodeRef a = r < sub.J.size() ? sub.J[r][r] : nullptr;
+    if (!a || isConst(a, 0)) {
+      x1[r] = B.CreateFAdd(x0[r], B.CreateFMul(num(h), f));
+      continue;
+    }
+    Value *av = value(a, env);
+    Value *z = B.CreateFMul(av, num(h), "a.dt");
+    Value *phi = B.CreateFDiv(libm("expm1", {z}), av);          // (exp(a h) - 1) / a
+    Value *near0 = B.CreateFMul(num(h), B.CreateFAdd(num(1), B.CreateFMul(num(0.5), z)));
+    Value *tiny = B.CreateFCmpOLT(B.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, z), num(1e-10));
+    x1[r] = B.CreateFAdd(x0[r], B.CreateFMul(f, B.CreateSelect(tiny, near0, phi)),
+                         m.states[sub.states[r]].name + ".expeuler");
   }
+  return x1;
+}
+
+// Linearly implicit: the two-stage Rosenbrock method ROS2 (Verwer, Spee, Blom & Hundsdorfer
+// 1999), gamma = 1 + 1/sqrt(2), with W = I - gamma h J, J the symbolic Jacobian at (t_k, x_k)
+// and f_t the explicit time derivative of f there:
+//   W k1 = f(t_k, x_k) + gamma h f_t
+//   W k2 = f(t_k + h, x_k + h k1) - 2 k1 - gamma h f_t
+//   x_{k+1} = x_k + 3/2 h k1 + 1/2 h k2
+// L-stable and of order 2 for any J (a W-method), so an unknown Jacobian entry taken as 0
+// costs stability, not order. W is factorised once per step (LU with partial pivoting,
+// unrolled; structural zeros of J are skipped) and solved twice.
+KernelBuilder::Vec KernelBuilder::rosenbrock(const Subsystem &sub, const Vec &old, const Vec &x0, const RhsFn &rhs) {
+  size_t n = sub.states.size();
+  const double h = spec.dt;
+  const double gamma = 1 + 1 / std::sqrt(2.0);
+  Env env = stateEnv(tk);
+  for (size_t k = 0; k < m.states.size(); ++k) env.states[k] = old[k];
+  // W = I - gamma h J; null: a structural zero.
+  std::vector<Vec> W(n, Vec(n, nullptr));
+  for (size_t r = 0; r < n; ++r)
+    for (size_t c = 0; c < n; ++c) {
+      NodeRef j = r < sub.J.size() ? sub.J[r][c] : nullptr;
+      bool zero = !j || isConst(j, 0);
+      if (zero) {
+        if (r == c) W[r][c] = num(1);
+        continue;
+      }
+      Value *t = B.CreateFMul(num(-gamma * h), value(j, env));
+      W[r][c] = r == c ? B.CreateFAdd(num(1), t) : t;
+    }
+  auto orZero = [&](Value *v) { return v ? v : num(0); };
+  auto sel = [&](Value *c, Value *a, Value *b) -> Value * {
+    if (!a && !b) return nullptr;
+    return B.CreateSelect(c, orZero(a), orZero(b));
+  };
+  // Factorise in place: W = P^-1 L U; pivots[k][r] (r > k): row r was swapped with row k.
+  std::vector<std::vector<Value *>> pivots(n, Vec(n, nullptr));
+  std::vector<Vec> L(n, Vec(n, nullptr));
+  for (size_t k = 0; k < n; ++k) {
+    bool anyBelow = false;
+    for (size_t r = k + 1; r < n; ++r) anyBelow = anyBelow || W[r][k];
+    if (!anyBelow) continue;
+    // the first row with the largest |W[r][k]|
+    Value *best = B.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, W[k][k]);
+    Value *p = B.getInt32(int32_t(k));
+    for (size_t r = k + 1; r < n; ++r) {
+      if (!W[r][k]) continue;
+      Value *mag = B.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, W[r][k]);
+      Value *gt = B.CreateFCmpOGT(mag, best);
+      best = B.CreateSelect(gt, mag, best);
+      p = B.CreateSelect(gt, B.getInt32(int32_t(r)), p);
+    }
+    for (size_t r = k + 1; r < n; ++r)
+      if (W[r][k]) pivots[k][r] = B.CreateICmpEQ(p, B.getInt32(int32_t(r)));
+    Vec rowK = W[k];
+    for (size_t c = k; c < n; ++c) {
+      Value *v = rowK[c];
+      for (size_t r = k + 1; r < n; ++r)
+        if (pivots[k][r]) v = sel(pivots[k][r], W[r][c], v);
+      W[k][c] = v;
+    }
+    for (size_t r = k + 1; r < n; ++r)
+      if (pivots[k][r])
+        for (size_t c = k; c < n; ++c) W[r][c] = sel(pivots[k][r], rowK[c], W[r][c]);
+    // eliminate below the pivot
+    for (size_t r = k + 1; r < n; ++r) {
+      if (!W[r][k]) continue;
+      Value *l = B.CreateFDiv(W[r][k], W[k][k]);
+      L[r][k] = l;
+      for (size_t c = k + 1; c < n; ++c)
+        if (W[k][c]) W[r][c] = W[r][c] ? B.CreateFSub(W[r][c], B.CreateFMul(l, W[k][c])) : B.CreateFNeg(B.CreateFMul(l, W[k][c]));
+    }
+  }
+  auto solve = [&](Vec b) {
+    for (size_t k = 0; k < n; ++k) {
+      Value *bk = b[k];
+      for (size_t r = k + 1; r < n; ++r)
+        if (pivots[k][r]) bk = B.CreateSelect(pivots[k][r], b[r], bk);
+      for (size_t r = k + 1; r < n; ++r)
+        if (pivots[k][r]) b[r] = B.CreateSelect(pivots[k][r], b[k], b[r]);
+      b[k] = bk;
+      for (size_t r = k + 1; r < n; ++r)
+        if (L[r][k]) b[r] = B.CreateFSub(b[r], B.CreateFMul(L[r][k], b[k]));
+    }
+    Vec x(n);
+    for (size_t k = n; k-- > 0;) {
+      Value *acc = b[k];
+      for (size_t c = k + 1; c < n; ++c)
+        if (W[k][c]) acc = B.CreateFSub(acc, B.CreateFMul(W[k][c], x[c]));
+      x[k] = B.CreateFDiv(acc, W[k][k]);
+    }
+    return x;
+  };
+  // Explicit time dependence (t as a state with t' = 1): + gamma h f_t in the first stage,
+  // - gamma h f_t in the second; without it the method drops to first order on stiff
+  // time-driven equations.
+  Vec ft(n, nullptr);
+  for (size_t r = 0; r < n && r < sub.Jt.size(); ++r)
+    if (sub.Jt[r] && !isConst(sub.Jt[r], 0)) ft[r] = B.CreateFMul(num(gamma * h), value(sub.Jt[r], env));
+  Vec f0 = rhs(tk, x0);
+  for (size_t r = 0; r < n; ++r)
+    if (ft[r]) f0[r] = B.CreateFAdd(f0[r], ft[r]);
+  Vec k1 = solve(f0);
+  Vec y(n);
+  for (size_t r = 0; r < n; ++r) y[r] = B.CreateFAdd(x0[r], B.CreateFMul(num(h), k1[r]));
+  Vec f1 = rhs(tk1, y);
+  Vec b2(n);
+  for (size_t r = 0; r < n; ++r) {
+    b2[r] = B.CreateFSub(f1[r], B.CreateFMul(num(2), k1[r]));
+    if (ft[r]) b2[r] = B.CreateFSub(b2[r], ft[r]);
+  }
+  Vec k2 = solve(b2);
+  Vec x1(n);
+  for (size_t r = 0; r < n; ++r)
+    x1[r] = B.CreateFAdd(x0[r], B.CreateFAdd(B.CreateFMul(num(1.5 * h), k1[r]), B.CreateFMul(num(0.5 * h), k2[r])),
+                         m.states[sub.states[r]].name + ".ros2");
+  return x1;
+}
+
+// Adaptive Dormand-Prince 5(4) (Hairer, Norsett & Wanner, Solving ODEs I, II.4-5) inside one
+// step, per neuron: the first sub-step tries the whole dt; a sub-step is accepted when the
+// RMS over the subsystem of err_i / (atol + rtol max(|x_i|, |x_i new|)) is <= 1 (NaN
+// rejects); the next sub-step is h * clamp(0.9 err^(-1/5), 0.2, 5). The fifth-order solution
+// is kept (local extrapolation; first-same-as-last reuses the last stage). After
+// kRkf45MaxAttempts attempts without reaching t_{k+1} the subsystem's states become NaN, so
+// the run stops with the non-finite-value error naming the neuron. Per neuron only, no
+// state carried across steps: the result does not depend on the thread split.
+KernelBuilder::Vec KernelBuilder::dormandPrince(const Vec &x0, const RhsFn &rhs) {
+  size_t n = x0.size();
+  const double dt = spec.dt;
+  static const double a[7][6] = {
+      {},
+      {1.0 / 5},
+      {3.0 / 40, 9.0 / 40},
+      {44.0 / 45, -56.0 / 15, 32.0 / 9},
+      {19372.0 / 6561, -25360.0 / 2187, 64448.0 / 6561, -212.0 / 729},
+      {9017.0 / 3168, -355.0 / 33, 46732.0 / 5247, 49.0 / 176, -5103.0 / 18656},
+      {35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84},
+  };
+  static const double c[7] = {0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1, 1};
+  // fifth minus fourth order weights
+  static const double e[7] = {71.0 / 57600,     0, -71.0 / 16695, 71.0 / 1920, -17253.0 / 339200,
+                              22.0 / 525, -1.0 / 40};
+  Vec k1First = rhs(tk, x0);
+  BasicBlock *pre = B.GetInsertBlock();
+  BasicBlock *loop = BasicBlock::Create(C, "rkf45.step", F);
+  BasicBlock *exit = BasicBlock::Create(C, "rkf45.done", F);
+  B.CreateBr(loop);
+  B.SetInsertPoint(loop);
+  llvm::PHINode *s = B.CreatePHI(f64, 2, "rkf45.s");          // time done within the step
+  llvm::PHINode *h = B.CreatePHI(f64, 2, "rkf45.h");          // proposed sub-step
+  llvm::PHINode *attempts = B.CreatePHI(i32, 2, "rkf45.attempts");
+  std::vector<llvm::PHINode *> x(n), k1(n);
+  for (size_t r = 0; r < n; ++r) {
+    x[r] = B.CreatePHI(f64, 2, "rkf45.x");
+    k1[r] = B.CreatePHI(f64, 2, "rkf45.k1");
+  }
+  s->addIncoming(num(0), pre);
+  h->addIncoming(num(dt), pre);
+  attempts->addIncoming(B.getInt32(0), pre);
+  for (size_t r = 0; r < n; ++r) {
+    x[r]->addIncoming(x0[r], pre);
+    k1[r]->addIncoming(k1First[r], pre);
+  }
+  // Take the rest of the step when it is within 1 % of h (no sliver of a last sub-step).
+  Value *rest = B.CreateFSub(num(dt), s, "rkf45.rest");
+  Value *last = B.CreateFCmpOGE(B.CreateFMul(h, num(1.01)), rest, "rkf45.last");
+  Value *hh = B.CreateSelect(last, rest, h, "rkf45.hh");
+  Value *t0 = B.CreateFAdd(tk, s);
+  std::vector<Vec> k(7);
+  k[0].assign(k1.begin(), k1.end());
+  Vec x5;
+  for (int stage = 1; stage < 7; ++stage) {
+    Vec y(n);
+    for (size_t r = 0; r < n; ++r) {
+      Value *acc = nullptr;
+      for (int j = 0; j < stage; ++j) {
+        if (a[stage][j] == 0) continue;
+        Value *term = B.CreateFMul(num(a[stage][j]), k[j][r]);
+        acc = acc ? B.CreateFAdd(acc, term) : term;
+      }
+      y[r] = B.CreateFAdd(x[r], B.CreateFMul(hh, acc));
+    }
+    if (stage == 6) x5 = y;
+    Value *ts = c[stage] == 1 ? B.CreateFAdd(t0, hh) : B.CreateFAdd(t0, B.CreateFMul(num(c[stage]), hh));
+    k[stage] = rhs(ts, y);
+  }
+  Value *sumSq = num(0);
+  for (size_t r = 0; r < n; ++r) {
+    Value *acc = nullptr;
+    for (int j = 0; j < 7; ++j) {
+      if (e[j] == 0) continue;
+      Value *term = B.CreateFMul(num(e[j]), k[j][r]);
+      acc = acc ? B.CreateFAdd(acc, term) : term;
+    }
+    Value *err = B.CreateFMul(hh, acc);
+    Value *mag = B.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, B.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x[r]),
+                                         B.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x5[r]));
+    Value *scale = B.CreateFAdd(num(ir::kRkf45Atol), B.CreateFMul(num(ir::kRkf45Rtol), mag));
+    Value *q = B.CreateFDiv(err, scale);
+    sumSq = B.CreateFAdd(sumSq, B.CreateFMul(q, q));
+  }
+  Value *errNorm = B.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, B.CreateFMul(sumSq, num(1.0 / double(n))), nullptr, "rkf45.err");
+  Value *accept = B.CreateFCmpOLE(errNorm, num(1), "rkf45.accept");
+  Value *fac = B.CreateFMul(num(0.9), B.CreateBinaryIntrinsic(llvm::Intrinsic::pow, errNorm, num(-0.2)));
+  fac = B.CreateSelect(B.CreateFCmpOGE(fac, num(0.2)), fac, num(0.2)); // NaN: shrink
+  fac = B.CreateSelect(B.CreateFCmpOGT(fac, num(5)), num(5), fac);
+  Value *done = B.CreateAnd(accept, last, "rkf45.reached");
+  Value *attemptsNext = B.CreateAdd(attempts, B.getInt32(1));
+  Value *giveUp = B.CreateICmpSGE(attemptsNext, B.getInt32(ir::kRkf45MaxAttempts));
+  BasicBlock *latch = B.GetInsertBlock();
+  s->addIncoming(B.CreateSelect(accept, B.CreateFAdd(s, hh), s), latch);
+  h->addIncoming(B.CreateFMul(hh, fac), latch);
+  attempts->addIncoming(attemptsNext, latch);
+  for (size_t r = 0; r < n; ++r) {
+    x[r]->addIncoming(B.CreateSelect(accept, x5[r], x[r]), latch);
+    k1[r]->addIncoming(B.CreateSelect(accept, k[6][r], k1[r]), latch);
+  }
+  B.CreateCondBr(B.CreateOr(done, giveUp), exit, loop);
+  B.SetInsertPoint(exit);
+  Vec out(n);
+  for (size_t r = 0; r < n; ++r) out[r] = B.CreateSelect(done, x5[r], num(NAN), "rkf45.x.new");
+  return out;
 }
 
 void KernelBuilder::propagate(std::vector<Value *> &old, std::vector<Value *> &result) {
