@@ -1,5 +1,6 @@
 #include "Lower.h"
 
+#include "FoldThreshold.h"
 #include "OdeAnalysis.h"
 
 #include <cmath>
@@ -94,6 +95,7 @@ public:
     }
     for (const ModelItem &it : ms.def->items) item(it);
     analyzeOdes(m, diags_);
+    foldThreshold(m);
     m_ = nullptr;
     return m;
   }

@@ -416,6 +416,8 @@ void printModel(const Model &m, std::ostream &out) {
     out << "  scheme: " << (scheme.eventDriven ? "event-driven" : "per step") << " (" << scheme.why << ")\n";
   }
   if (m.threshold) out << "  threshold " << toString(m.threshold, m) << '\n';
+  if (m.thresholdUnfolded)
+    out << "    folded from " << toString(m.thresholdUnfolded, m) << " (threshold folding)\n";
   if (m.refractory) {
     out << "  refractory " << toString(m.refractory, m) << " ms";
     for (size_t i = 0; i < m.clamps.size(); ++i) out << (i ? ", " : " clamps ") << m.states[m.clamps[i]].name;

@@ -147,6 +147,7 @@ struct Model {
   std::vector<Subsystem> subsystems;
   std::string methodOverride;   // `dynamics using NAME`
   NodeRef threshold;            // null: never fires
+  NodeRef thresholdUnfolded;    // the threshold as written, when foldThreshold rewrote it
   std::string resetKind;        // "", "hard", "soft"
   StmtList reset, update, continuous;
   NodeRef refractory;           // in ms; null: none
