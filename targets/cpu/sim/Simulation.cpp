@@ -561,11 +561,11 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
             ev.env.state = [&](int q) { return synStates[q][s]; };
             synStates[k][s] = ev(e.states[k].node);
           }
-          continue;
+        } else {
+          ir::EvalEnv env;
+          env.param = [&](int q) { return args[q]; };
+          w = ir::evaluate(deliver, env);
         }
-        ir::EvalEnv env;
-        env.param = [&](int q) { return args[q]; };
-        w = ir::evaluate(deliver, env);
       }
       pr.table.weight[s] = w * e.factor;
       if (!e.delay.isConstant()) {

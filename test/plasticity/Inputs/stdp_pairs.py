@@ -1,0 +1,100 @@
+"""Pair STDP against its closed form (test/plasticity/stdp-pair.test).
+
+`gen RULE` prints a network: channel c of spike_array Pre spikes once at t_pre = 100 ms
+onto synapse c (one_to_one Pre -> Post, delay D_c); the relay neuron Post[c] fires once at
+t_post = t_pre + D_c + dt_c, driven by its own spike_array. The plastic synapse delivers
+nothing (w_max = 0), so the pairing is exactly the scheduled one. RULE is the synapse:
+stdp (additive) or stdp_multiplicative.
+`check RULE OUT` compares each synapse's final weight with the closed form:
+  dt = t_post - (t_pre + D) >= 0:  w = w0 + A_plus exp(-dt / tau_plus)          (additive)
+                                   w = w0 + A_plus (1 - w0) exp(-dt / tau_plus)   (multiplicative)
+  dt < 0:                          w = w0 - A_minus exp(dt / tau_minus)         (additive)
+                                   w = w0 - A_minus w0 exp(dt / tau_minus)        (multiplicative)
+(dt = 0 potentiates: `on pre` runs before `on post` at equal times.) Relative error of the
+weight change must be < 1e-12.
+"""
+import csv
+import math
+import sys
+
+DT = 0.1
+DELAYS = [0.1, 1.5, 3.0]                          # ms
+OFFSETS = [k * 2.5 for k in range(-24, 25)]       # post - arrival, ms: -60 .. 60
+TAU_PLUS, TAU_MINUS = 16.8, 33.7                  # ms (Bi & Poo fits; unequal on purpose)
+A_PLUS, A_MINUS, W0 = 0.0096, 0.0053, 0.4
+T_PRE = 100.0
+
+
+def pairs():
+    return [(d, o) for d in DELAYS for o in OFFSETS]
+
+
+def gen(rule):
+    ps = pairs()
+    pre = ", ".join(f"[{T_PRE} ms]" for _ in ps)
+    # The relay fires at drive time + 0.1 ms (its drive's delay).
+    drive = ", ".join(f"[{T_PRE + d + o - 0.1:.4f} ms]" for d, o in ps)
+    n = len(OFFSETS)
+    delay_expr = f"(i < {n} ? {DELAYS[0]} ms : (i < {2 * n} ? {DELAYS[1]} ms : {DELAYS[2]} ms))"
+    print(f"""import std.synapses.{rule}
+import std.synapses.static
+
+neuron Relay {{
+  state {{ v = 0 }}
+  threshold v >= 1
+  reset {{ v = 0 }}
+}}
+
+network Pairs {{
+  source Pre = spike_array[{len(ps)}](times = [{pre}])
+  source Drive = spike_array[{len(ps)}](times = [{drive}])
+  population Post = Relay[{len(ps)}]
+  connect Drive -> Post with static(w = 1) by one_to_one delay 0.1 ms onto v
+  connect plastic: Pre -> Post with {rule}(w_max = 0, w0 = {W0}, tau_plus = {TAU_PLUS} ms, tau_minus = {TAU_MINUS} ms, A_plus = {A_PLUS}, A_minus = {A_MINUS}) by one_to_one delay {delay_expr} onto v
+  record Post.spikes
+  record plastic.w every 250 ms
+  run 250 ms with dt = {DT} ms
+}}""")
+
+
+def check(rule, out):
+    ps = pairs()
+    with open(out + "/plastic.synapses.csv") as f:
+        syn = {int(r["synapse"]): (int(r["pre"]), float(r["delay_ms"])) for r in csv.DictReader(f)}
+    with open(out + "/plastic.w.csv") as f:
+        rows = list(csv.reader(f))
+    header, last = rows[0], rows[-1]
+    posts = {}
+    with open(out + "/spikes.csv") as f:
+        for r in csv.DictReader(f):
+            posts.setdefault(int(r["index"]), []).append(float(r["t_ms"]))
+    worst, seen_signs = 0.0, set()
+    for col in range(1, len(header)):
+        s = int(header[col].split("[")[1].split("]")[0])
+        c, delay = syn[s]
+        d, o = ps[c]
+        assert abs(delay - d) < 1e-9, (c, delay, d)
+        assert len(posts.get(c, [])) == 1, f"Post[{c}] fired {posts.get(c)}"
+        dt = posts[c][0] - (T_PRE + d)
+        assert abs(dt - o) < 1e-6, (c, dt, o)
+        dt = round(dt / DT) * DT
+        mult = rule == "stdp_multiplicative"
+        if dt >= 0:
+            dw = A_PLUS * (1 - W0 if mult else 1) * math.exp(-dt / TAU_PLUS)
+        else:
+            dw = -A_MINUS * (W0 if mult else 1) * math.exp(dt / TAU_MINUS)
+        got = float(last[col]) - W0
+        err = abs(got - dw) / abs(dw)
+        worst = max(worst, err)
+        seen_signs.add((dt > 0) - (dt < 0))
+        if err > 1e-12:
+            sys.exit(f"synapse {s}: delay {d} ms, post - arrival {dt:g} ms: dw {got!r}, closed form {dw!r}")
+    assert seen_signs == {-1, 0, 1}, seen_signs
+    print(f"{rule}: {len(header) - 1} pairs, delays {DELAYS} ms, dt -60..60 ms: max relative error of dw < 1e-12")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "gen":
+        gen(sys.argv[2])
+    else:
+        check(sys.argv[2], sys.argv[3])
