@@ -111,22 +111,48 @@ PlasticSynapses::PlasticSynapses(const ir::Model &model, const runtime::SynapseT
   deliverFactor_.resize(delivers.size(), 1.0);
   if (!errors.empty()) throw SimulationError(errors.front().what + " is not supported by target cpu", errors.front().range);
 
-  at_.assign(scheme_.eventDriven && !decays_.empty() ? n : 0, 0);
   input_.assign(m_.inputs.size(), 0.0);
   // Synapses by post neuron, ascending synapse index within each.
+  preOf_.resize(n);
+  rows_ = table.preSize;
+  for (uint32_t i = 0; i < table.preSize; ++i)
+    for (uint64_t syn = table.rowBegin(i); syn < table.rowEnd(i); ++syn) preOf_[syn] = i;
   byPostOffsets_.assign(size_t(table.postSize) + 1, 0);
   for (uint32_t j : table.post) ++byPostOffsets_[size_t(j) + 1];
   for (size_t j = 1; j < byPostOffsets_.size(); ++j) byPostOffsets_[j] += byPostOffsets_[j - 1];
   byPost_.resize(n);
+  byPostPre_.resize(n);
   std::vector<uint64_t> next(byPostOffsets_.begin(), byPostOffsets_.end() - 1);
-  for (uint64_t s = 0; s < n; ++s) byPost_[next[table.post[s]]++] = s;
+  for (uint64_t syn = 0; syn < n; ++syn) {
+    uint64_t q = next[table.post[syn]]++;
+    byPost_[q] = syn;
+    byPostPre_[q] = preOf_[syn];
+  }
   pending_.assign(ringSlots, {});
+  // Decay tables: most events find their synapse a few hundred steps after the last.
+  constexpr uint64_t kTable = 4096;
+  for (Decay &d : decays_) {
+    if (d.a.size() > 1 || d.b.size() > 1) continue;
+    double a = d.a[0], b = d.b[0];
+    for (uint64_t k = 0; k < kTable && a != 0; ++k) {
+      double h = double(k) * dt_;
+      d.factor.push_back(std::exp(a * h));
+      d.offset.push_back(b == 0 ? 0 : std::expm1(a * h) / a * b);
+    }
+  }
+  hoistTraces(table);
 
   stateBuf_.assign(m_.states.size(), 0);
   paramBuf_.assign(m_.params.size(), 0);
   internalBuf_.assign(m_.internals.size(), 0);
-  for (size_t q = 0; q < param_.size(); ++q) paramBuf_[q] = param_[q].empty() ? 0 : param_[q][0];
-  for (size_t q = 0; q < internal_.size(); ++q) internalBuf_[q] = internal_[q].empty() ? 0 : internal_[q][0];
+  for (size_t q = 0; q < param_.size(); ++q) {
+    paramBuf_[q] = param_[q].empty() ? 0 : param_[q][0];
+    if (param_[q].size() > 1) varyingParams_.push_back(int(q));
+  }
+  for (size_t q = 0; q < internal_.size(); ++q) {
+    internalBuf_[q] = internal_[q].empty() ? 0 : internal_[q][0];
+    if (internal_[q].size() > 1) varyingInternals_.push_back(int(q));
+  }
   size_t regs = std::max(onPre_.registers(), onPost_.registers());
   for (const Stepper &st : steppers_) regs = std::max(regs, st.rhs.registers());
   registers_.assign(regs, 0);
@@ -138,20 +164,136 @@ PlasticSynapses::PlasticSynapses(const ir::Model &model, const runtime::SynapseT
   frame_.dt = dt_;
 }
 
-void PlasticSynapses::load(uint64_t syn) {
-  for (size_t s = 0; s < state_.size(); ++s) stateBuf_[s] = state_[s][syn];
-  for (size_t q = 0; q < param_.size(); ++q)
-    if (param_[q].size() > 1) paramBuf_[q] = param_[q][syn];
-  for (size_t q = 0; q < internal_.size(); ++q)
-    if (internal_[q].size() > 1) internalBuf_[q] = internal_[q][syn];
+namespace {
+
+/// The states assigned in `list`; `nested` gets those assigned under an `if`.
+void assignedStates(const ir::StmtList &list, bool underIf, std::vector<const ir::Stmt *> &top,
+                    std::vector<int> &nested) {
+  for (const ir::Stmt &s : list) {
+    if (s.kind == ir::Stmt::Assign && s.targetOp == ir::Op::State) {
+      if (underIf) nested.push_back(s.target);
+      else top.push_back(&s);
+    }
+    if (s.kind == ir::Stmt::If) {
+      assignedStates(s.thenBody, true, top, nested);
+      assignedStates(s.elseBody, true, top, nested);
+    }
+  }
+}
+
+} // namespace
+
+/// Decides which states live on neurons (see the header) and moves them there.
+void PlasticSynapses::hoistTraces(const runtime::SynapseTable &table) {
+  const size_t ns = m_.states.size();
+  owner_.assign(ns, Owner::Synapse);
+  bool oneDelay = n_ > 0 && std::all_of(table.delaySteps.begin(), table.delaySteps.end(),
+                                        [&](uint32_t d) { return d == table.delaySteps[0]; });
+  if (scheme_.eventDriven) {
+    std::vector<const ir::Stmt *> top[2];
+    std::vector<int> nested;
+    for (const ir::EventBlock &ev : m_.events)
+      assignedStates(ev.body, false, top[ev.kind == "post" ? 1 : 0], nested);
+    auto uniformParams = [&](const ir::NodeRef &x, int self) {
+      std::function<bool(const ir::Node &)> ok = [&](const ir::Node &nd) -> bool {
+        switch (nd.op) {
+        case ir::Op::State: return nd.index == self;
+        case ir::Op::Param: return param_[nd.index].size() == 1;
+        case ir::Op::Internal: return internal_[nd.index].size() == 1;
+        case ir::Op::Const: case ir::Op::Dt: break;
+        case ir::Op::Input: case ir::Op::Time: case ir::Op::Random: case ir::Op::PreState: case ir::Op::PostState:
+          return false;
+        default: break;
+        }
+        for (const ir::NodeRef &a : nd.args)
+          if (!ok(*a)) return false;
+        return true;
+      };
+      return ok(*x);
+    };
+    for (size_t x = 0; x < ns; ++x) {
+      if (std::find(nested.begin(), nested.end(), int(x)) != nested.end()) continue;
+      bool in[2] = {false, false}, simple = true;
+      for (int side = 0; side < 2; ++side)
+        for (const ir::Stmt *st : top[side])
+          if (st->target == int(x)) {
+            in[side] = true;
+            simple = simple && uniformParams(st->value, int(x));
+          }
+      if (!simple || in[0] == in[1]) continue; // changed by both blocks, or by neither
+      const std::vector<double> &init = state_[x];
+      if (!init.empty() && !std::all_of(init.begin(), init.end(), [&](double v) { return v == init[0]; })) continue;
+      if (const Decay *d = decayOf(int(x)); d && (d->a.size() > 1 || d->b.size() > 1)) continue;
+      if (in[0] && !oneDelay) continue; // pre traces need every synapse of a row to see the arrival
+      owner_[x] = in[0] ? Owner::Pre : Owner::Post;
+    }
+  }
+  rowArrivals_ = oneDelay;
+  for (int side = 0; side < 2; ++side) {
+    Side &sd = side ? post_ : pre_;
+    uint32_t neurons = side ? table.postSize : table.preSize;
+    for (size_t x = 0; x < ns; ++x)
+      if (owner_[x] == (side ? Owner::Post : Owner::Pre)) {
+        sd.states.push_back(int(x));
+        sd.value.emplace_back(neurons, state_[x].empty() ? 0.0 : state_[x][0]);
+        state_[x].clear();
+        state_[x].shrink_to_fit();
+      }
+    if (!sd.states.empty()) sd.at.assign(neurons, 0);
+  }
+  bool ownDecays = false;
+  for (size_t x = 0; x < ns; ++x)
+    if (owner_[x] == Owner::Synapse) {
+      own_.push_back(int(x));
+      ownDecays = ownDecays || decayOf(int(x));
+    }
+  at_.assign(scheme_.eventDriven && ownDecays ? n_ : 0, 0);
+}
+
+const PlasticSynapses::Decay *PlasticSynapses::decayOf(int state) const {
+  for (const Decay &d : decays_)
+    if (d.state == state) return &d;
+  return nullptr;
+}
+
+void PlasticSynapses::load(uint64_t syn, uint64_t step) {
+  for (int s : own_) stateBuf_[s] = state_[s][syn];
+  for (int q : varyingParams_) paramBuf_[q] = param_[q][syn];
+  for (int q : varyingInternals_) internalBuf_[q] = internal_[q][syn];
+  if (at_.empty() || at_[syn] == step) return;
+  uint64_t steps = step - at_[syn];
+  for (int s : own_)
+    if (const Decay *d = decayOf(s)) stateBuf_[s] = decayed(*d, syn, stateBuf_[s], steps);
+  at_[syn] = step;
 }
 
 void PlasticSynapses::store(uint64_t syn) {
-  for (size_t s = 0; s < state_.size(); ++s) state_[s][syn] = stateBuf_[s];
+  for (int s : own_) state_[s][syn] = stateBuf_[s];
+}
+
+void PlasticSynapses::loadSide(const Side &side, uint32_t neuron, uint64_t step) {
+  for (size_t k = 0; k < side.states.size(); ++k) {
+    int s = side.states[k];
+    const Decay *d = decayOf(s);
+    double x = side.value[k][neuron];
+    stateBuf_[s] = d ? decayed(*d, 0, x, step - side.at[neuron]) : x;
+  }
+}
+
+void PlasticSynapses::catchUpSide(Side &side, uint32_t neuron, uint64_t step) {
+  if (side.states.empty()) return;
+  loadSide(side, neuron, step);
+  storeSide(side, neuron);
+  side.at[neuron] = step;
+}
+
+void PlasticSynapses::storeSide(Side &side, uint32_t neuron) {
+  for (size_t k = 0; k < side.states.size(); ++k) side.value[k][neuron] = stateBuf_[side.states[k]];
 }
 
 double PlasticSynapses::decayed(const Decay &d, uint64_t syn, double x, uint64_t steps) const {
   if (steps == 0) return x;
+  if (steps < d.factor.size()) return d.offset[steps] == 0 ? d.factor[steps] * x : d.factor[steps] * x + d.offset[steps];
   double a = d.a[d.a.size() > 1 ? syn : 0], b = d.b[d.b.size() > 1 ? syn : 0];
   double h = double(steps) * dt_;
   // x(h) = e^{a h} x + (e^{a h} - 1)/a b, and x + b h when a = 0.
@@ -160,32 +302,45 @@ double PlasticSynapses::decayed(const Decay &d, uint64_t syn, double x, uint64_t
   return b == 0 ? e * x : e * x + std::expm1(a * h) / a * b;
 }
 
-void PlasticSynapses::catchUp(uint64_t syn, uint64_t step) {
-  if (at_.empty() || at_[syn] == step) return;
-  uint64_t steps = step - at_[syn];
-  for (const Decay &d : decays_) stateBuf_[d.state] = decayed(d, syn, stateBuf_[d.state], steps);
-  at_[syn] = step;
-}
-
-double PlasticSynapses::valueAt(size_t s, uint64_t syn, uint64_t step) const {
+double PlasticSynapses::valueAt(const runtime::SynapseTable &table, size_t s, uint64_t syn, uint64_t step) const {
+  const Decay *d = decayOf(int(s));
+  if (owner_[s] != Owner::Synapse) {
+    const Side &side = owner_[s] == Owner::Pre ? pre_ : post_;
+    uint32_t neuron = owner_[s] == Owner::Pre ? preOf_[syn] : table.post[syn];
+    size_t k = size_t(std::find(side.states.begin(), side.states.end(), int(s)) - side.states.begin());
+    double x = side.value[k][neuron];
+    return d ? decayed(*d, 0, x, step - side.at[neuron]) : x;
+  }
   double x = state_[s][syn];
-  if (at_.empty()) return x;
-  for (const Decay &d : decays_)
-    if (size_t(d.state) == s) return decayed(d, syn, x, step - at_[syn]);
-  return x;
+  return d && !at_.empty() ? decayed(*d, syn, x, step - at_[syn]) : x;
 }
 
 void PlasticSynapses::postSpikes(const std::vector<uint32_t> &spiking, uint64_t step) {
   if (onPost_.empty()) return;
   frame_.t = double(step) * dt_;
-  for (uint32_t j : spiking)
-    for (uint64_t q = byPostOffsets_[j]; q < byPostOffsets_[j + 1]; ++q) {
+  for (uint32_t j : spiking) {
+    catchUpSide(post_, j, step);
+    const uint64_t first = byPostOffsets_[j], last = byPostOffsets_[j + 1];
+    for (uint64_t q = first; q < last; ++q) {
       uint64_t syn = byPost_[q];
-      load(syn);
-      catchUp(syn, step);
+      load(syn, step);
+      loadSide(pre_, byPostPre_[q], step);
+      loadSide(post_, j, step); // as before this event: every synapse starts from it
       onPost_.run(frame_, registers_.data());
       store(syn);
     }
+    if (first != last) storeSide(post_, j); // the same new values in every synapse
+  }
+}
+
+void PlasticSynapses::checkpointArrays(std::vector<std::vector<double> *> &values,
+                                       std::vector<std::vector<uint64_t> *> &steps) {
+  for (int s : own_) values.push_back(&state_[s]);
+  steps.push_back(&at_);
+  for (Side *side : {&pre_, &post_}) {
+    for (auto &v : side->value) values.push_back(&v);
+    steps.push_back(&side->at);
+  }
 }
 
 void PlasticSynapses::advance(uint64_t step) {
@@ -196,7 +351,7 @@ void PlasticSynapses::advance(uint64_t step) {
   // `next` and are applied after all subsystems ran.
   double *x0 = outBuf_.data(), *k = x0 + state_.size(), *next = k + 4 * state_.size();
   for (uint64_t syn = 0; syn < n; ++syn) {
-    load(syn);
+    load(syn, step);
     for (const Stepper &st : steppers_) {
       const size_t sz = st.states.size();
       for (size_t r = 0; r < sz; ++r) x0[r] = stateBuf_[st.states[r]];
@@ -238,26 +393,46 @@ void PlasticSynapses::advance(uint64_t step) {
 }
 
 void PlasticSynapses::schedule(const runtime::SynapseTable &table, uint32_t pre, uint64_t stampStep, uint32_t count) {
+  if (table.rowBegin(pre) == table.rowEnd(pre)) return;
   const size_t slots = pending_.size();
-  for (uint32_t c = 0; c < count; ++c)
-    for (uint64_t s = table.rowBegin(pre); s < table.rowEnd(pre); ++s)
-      pending_[(stampStep + table.delaySteps[s]) % slots].push_back(s);
+  for (uint32_t c = 0; c < count; ++c) {
+    if (rowArrivals_) {
+      pending_[(stampStep + table.delaySteps[table.rowBegin(pre)]) % slots].push_back(pre);
+      continue;
+    }
+    for (uint64_t syn = table.rowBegin(pre); syn < table.rowEnd(pre); ++syn)
+      pending_[(stampStep + table.delaySteps[syn]) % slots].push_back(syn);
+  }
 }
 
 uint64_t PlasticSynapses::arrivals(const runtime::SynapseTable &table, uint64_t step,
                                    const std::function<void(uint32_t, double)> &deliver) {
   std::vector<uint64_t> &due = pending_[step % pending_.size()];
   frame_.t = double(step) * dt_;
-  for (uint64_t syn : due) {
-    load(syn);
-    catchUp(syn, step);
+  uint64_t events = 0;
+  auto onPre = [&](uint64_t syn, uint32_t pre) {
+    load(syn, step);
+    loadSide(pre_, pre, step);
+    loadSide(post_, table.post[syn], step);
     frame_.deliveredMask = 0;
     onPre_.run(frame_, registers_.data());
     store(syn);
     for (unsigned d = 0; d < deliverFactor_.size(); ++d)
       if (frame_.deliveredMask & (1u << d)) deliver(table.post[syn], frame_.delivered[d] * deliverFactor_[d]);
+  };
+  for (uint64_t entry : due) {
+    if (!rowArrivals_) {
+      onPre(entry, preOf_[entry]);
+      ++events;
+      continue;
+    }
+    // A whole row: its pre traces move once, from the same start for every synapse.
+    const uint32_t pre = uint32_t(entry);
+    catchUpSide(pre_, pre, step);
+    for (uint64_t syn = table.rowBegin(pre); syn < table.rowEnd(pre); ++syn) onPre(syn, pre);
+    storeSide(pre_, pre);
+    events += table.rowEnd(pre) - table.rowBegin(pre);
   }
-  uint64_t events = due.size();
   due.clear();
   return events;
 }

@@ -2,8 +2,12 @@
 // neuron fires, and the synapse's own dynamics (docs/simulation.md, "Synapses with state").
 //
 // One PlasticSynapses per projection whose synapse model has state. Per-synapse states are
-// columns (structure of arrays) in the order of the projection's synapse table. The state
-// advances by the model's scheme (ir::synapseScheme):
+// columns (structure of arrays) in the order of the projection's synapse table. A trace
+// that only its postsynaptic neuron's spikes change (`on post { x_post += 1 }`, uniform
+// parameters and initial value) is the same in every synapse onto that neuron, so it is
+// kept once per post neuron; likewise a trace only `on pre` changes is kept once per pre
+// neuron when every synapse of the projection has the same delay. The state advances by
+// the model's scheme (ir::synapseScheme):
 //  - event-driven: each synapse remembers the step its state belongs to and is advanced
 //    exactly to an event's time when the event reaches it (x' = a x + b per state);
 //  - per step: every synapse is advanced every step (exact propagators or the numeric
@@ -47,6 +51,10 @@ public:
   /// Modulator inputs (per model input), held until set again.
   std::vector<double> &inputs() { return input_; }
 
+  /// Where each state lives: per synapse, per presynaptic or per postsynaptic neuron.
+  enum class Owner { Synapse, Pre, Post };
+  Owner owner(size_t state) const { return owner_[state]; }
+
   /// 1. `on post` for every synapse onto the post neurons `spiking` (indices within the
   ///    projection's post slice, ascending), stamped `step`.
   void postSpikes(const std::vector<uint32_t> &spiking, uint64_t step);
@@ -62,18 +70,27 @@ public:
 
   /// State `s` of synapse `syn` at t_step (event-driven states advanced to it on the fly;
   /// per-step states must be at `step`).
-  double valueAt(size_t s, uint64_t syn, uint64_t step) const;
+  double valueAt(const runtime::SynapseTable &table, size_t s, uint64_t syn, uint64_t step) const;
 
-  /// Checkpoints: every state column, the steps event-driven states belong to, pending
-  /// arrivals.
-  std::vector<std::vector<double>> &stateColumns() { return state_; }
-  std::vector<uint64_t> &stateSteps() { return at_; }
+  /// Checkpoints: every array a continuation needs (state values, the steps they belong
+  /// to, pending arrivals), in a fixed order; a loaded array must keep its size.
+  void checkpointArrays(std::vector<std::vector<double> *> &values, std::vector<std::vector<uint64_t> *> &steps);
+  uint64_t size() const { return n_; }
+  /// Pending arrivals per ring slot, and the bound every entry is below (rows or synapses).
   std::vector<std::vector<uint64_t>> &pending() { return pending_; }
+  uint64_t pendingLimit() const { return rowArrivals_ ? rows_ : n_; }
 
 private:
   struct Decay {             // event-driven: x' = a x + b for one state
     int state;
     std::vector<double> a, b; // one value, or one per synapse
+    // With uniform a and b: e^{a D dt} and (e^{a D dt} - 1)/a b for D < table size.
+    std::vector<double> factor, offset;
+  };
+  struct Side {              // states kept once per neuron of one side
+    std::vector<int> states;
+    std::vector<std::vector<double>> value; // [k][neuron], k indexing `states`
+    std::vector<uint64_t> at;               // the step each neuron's values belong to
   };
   struct Stepper {           // per step: one subsystem
     ir::Method method;
@@ -82,24 +99,35 @@ private:
     SynapseProgram rhs;       // numeric: the right-hand sides; exact: b
   };
 
-  void load(uint64_t syn);   // the synapse's states, params, internals into the frame
+  void load(uint64_t syn, uint64_t step);   // the synapse's own states (at t_step), params, internals
   void store(uint64_t syn);
-  void catchUp(uint64_t syn, uint64_t step); // event-driven: states to t_step
+  void loadSide(const Side &side, uint32_t neuron, uint64_t step); // values at t_step, not kept
+  void catchUpSide(Side &side, uint32_t neuron, uint64_t step);    // values brought to t_step
+  void storeSide(Side &side, uint32_t neuron);
   double decayed(const Decay &d, uint64_t syn, double x, uint64_t steps) const;
+  const Decay *decayOf(int state) const;
+  void hoistTraces(const runtime::SynapseTable &table);
 
   const ir::Model &m_;
   uint64_t n_;                         // synapses
+  uint32_t rows_ = 0;                  // presynaptic neurons
   ir::SynapseScheme scheme_;
   double dt_;
   std::vector<std::vector<double>> param_, internal_, state_;
-  std::vector<uint64_t> at_;           // event-driven: the step of each synapse's states
+  std::vector<int> varyingParams_, varyingInternals_; // those with a value per synapse
+  std::vector<Owner> owner_;
+  std::vector<int> own_;               // the states kept per synapse
+  std::vector<uint64_t> at_;           // event-driven: the step of each synapse's own states
+  Side pre_, post_;
+  bool rowArrivals_ = false;           // pending entries are rows (one delay), else synapses
   std::vector<Decay> decays_;
   std::vector<Stepper> steppers_;
   SynapseProgram onPre_, onPost_;
   std::vector<double> deliverFactor_;
   std::vector<double> input_;
-  // Synapses by post index (ascending synapse index within each).
+  // Synapses by post index (ascending synapse index within each), with their pre index.
   std::vector<uint64_t> byPostOffsets_, byPost_;
+  std::vector<uint32_t> byPostPre_, preOf_;
   // Pending arrivals: ring over steps of synapse indices, in scheduling order.
   std::vector<std::vector<uint64_t>> pending_;
   // Scratch.

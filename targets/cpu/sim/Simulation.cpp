@@ -978,7 +978,7 @@ void Simulation::Impl::sample(Recorder &r, uint64_t k) {
   row.clear();
   if (r.projection >= 0) {
     const PlasticSynapses &ps = *projections[r.projection].plastic;
-    for (uint64_t syn = 0; syn < projections[r.projection].table.size(); ++syn) row.push_back(ps.valueAt(r.state, syn, stepNow));
+    for (uint64_t syn = 0; syn < projections[r.projection].table.size(); ++syn) row.push_back(ps.valueAt(projections[r.projection].table, r.state, syn, stepNow));
   } else {
     const std::vector<double> &x = pops[r.population].state[r.state];
     row.assign(x.begin() + r.record->slice.first, x.begin() + r.record->slice.last);
@@ -1062,8 +1062,11 @@ void Simulation::Impl::saveState(const std::string &path) const {
   for (const Source &src : sources) w.vec(std::vector<uint64_t>(src.cursor.begin(), src.cursor.end()));
   for (const Projection &pr : projections) {
     if (!pr.plastic) continue;
-    for (const auto &column : pr.plastic->stateColumns()) w.vec(column);
-    w.vec(pr.plastic->stateSteps());
+    std::vector<std::vector<double> *> values;
+    std::vector<std::vector<uint64_t> *> steps;
+    pr.plastic->checkpointArrays(values, steps);
+    for (const auto *v : values) w.vec(*v);
+    for (const auto *v : steps) w.vec(*v);
     for (const auto &slot : pr.plastic->pending()) w.vec(slot);
   }
   runtime::writeFileAtomically(path, w.out);
@@ -1121,12 +1124,15 @@ void Simulation::Impl::loadState(const std::string &path) {
       if (from.size() != to.size()) mismatch("set of synapses of '" + pr.edge->name + "'");
       to = std::move(from);
     };
-    for (auto &column : pr.plastic->stateColumns()) same(column, r.vec<double>());
-    same(pr.plastic->stateSteps(), r.vec<uint64_t>());
+    std::vector<std::vector<double> *> values;
+    std::vector<std::vector<uint64_t> *> steps;
+    pr.plastic->checkpointArrays(values, steps);
+    for (auto *v : values) same(*v, r.vec<double>());
+    for (auto *v : steps) same(*v, r.vec<uint64_t>());
     for (auto &slot : pr.plastic->pending()) {
       slot = r.vec<uint64_t>();
-      for (uint64_t syn : slot)
-        if (syn >= pr.table.size()) r.bad();
+      for (uint64_t entry : slot)
+        if (entry >= pr.plastic->pendingLimit()) r.bad();
     }
   }
   if (r.pos != r.data.size()) r.bad();

@@ -1,6 +1,7 @@
 """Pair STDP against its closed form (test/plasticity/stdp-pair.test).
 
-`gen RULE` prints a network: channel c of spike_array Pre spikes once at t_pre = 100 ms
+`gen RULE [one]` prints a network (`one`: every synapse with the 1.5 ms delay, so the
+presynaptic trace is kept once per neuron rather than per synapse): channel c of spike_array Pre spikes once at t_pre = 100 ms
 onto synapse c (one_to_one Pre -> Post, delay D_c); the relay neuron Post[c] fires once at
 t_post = t_pre + D_c + dt_c, driven by its own spike_array. The plastic synapse delivers
 nothing (w_max = 0), so the pairing is exactly the scheduled one. RULE is the synapse:
@@ -34,8 +35,11 @@ def gen(rule):
     pre = ", ".join(f"[{T_PRE} ms]" for _ in ps)
     # The relay fires at drive time + 0.1 ms (its drive's delay).
     drive = ", ".join(f"[{T_PRE + d + o - 0.1:.4f} ms]" for d, o in ps)
-    n = len(OFFSETS)
-    delay_expr = f"(i < {n} ? {DELAYS[0]} ms : (i < {2 * n} ? {DELAYS[1]} ms : {DELAYS[2]} ms))"
+    if len(DELAYS) == 1:
+        delay_expr = f"{DELAYS[0]} ms"
+    else:
+        n = len(OFFSETS)
+        delay_expr = f"(i < {n} ? {DELAYS[0]} ms : (i < {2 * n} ? {DELAYS[1]} ms : {DELAYS[2]} ms))"
     print(f"""import std.synapses.{rule}
 import std.synapses.static
 
@@ -94,6 +98,9 @@ def check(rule, out):
 
 
 if __name__ == "__main__":
+    if sys.argv[-1] == "one":
+        DELAYS = [1.5]
+        sys.argv.pop()
     if sys.argv[1] == "gen":
         gen(sys.argv[2])
     else:
