@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
-"""Simulation benchmark: CUBA and COBA (Vogels & Abbott 2005) at several sizes.
+"""Simulation benchmark: CUBA and COBA (Vogels & Abbott 2005) at several sizes, and CUBA
+with pair STDP on its excitatory synapses (examples/cuba_stdp.soma) beside static CUBA.
 
 For each network size N (4,000: 2 % connection probability as in the benchmark; larger:
 fixed in-degree 80, 80 % excitatory) and each thread count, runs `somac run` on a variant of
-examples/cuba.soma or examples/coba.soma for 1 s of model time at dt = 0.1 ms, without
+examples/MODEL.soma for 1 s of model time at dt = 0.1 ms, without
 state recording, and prints the phases from summary.json with the firing rate and the
 event count beside every time (a silent network is fast), synaptic events per second, the
 real-time factor and the peak memory. Also writes bench/results/sim.json.
 
 usage: bench/sim.py [--somac build/bin/somac] [--sizes 4000,16000,64000] [--threads 1,2]
-                    [--models cuba,coba] [--repeat 1]
+                    [--models cuba,coba,cuba_stdp] [--repeat 1]
 This is a benchmark, not a test: it asserts nothing.
 """
 import argparse
@@ -37,6 +38,7 @@ def variant(model: str, n: int) -> str:
         text = re.sub(r"(connect inh:[^\n]*) by fixed_probability\(p\)", r"\1 by fixed_indegree(16)", text)
     # Benchmark the loop, not the CSV writer: keep spikes, drop state recording.
     text = re.sub(r"\n\s*record P\[0:10\][^\n]*", "\n", text)
+    text = re.sub(r"\n\s*record exc\.w[^\n]*", "\n", text)
     return text
 
 
@@ -58,7 +60,8 @@ def main():
     ap.add_argument("--somac", default=os.path.join(ROOT, "build", "bin", "somac"))
     ap.add_argument("--sizes", default="4000,16000,64000")
     ap.add_argument("--threads", default="1,2")
-    ap.add_argument("--models", default="cuba,coba")
+    ap.add_argument("--models", default="cuba,coba,cuba_stdp",
+                    help="examples/NAME.soma; cuba_stdp is CUBA with pair STDP (plasticity's cost)")
     ap.add_argument("--repeat", type=int, default=1, help="best of this many runs")
     args = ap.parse_args()
     rows = []
@@ -99,6 +102,14 @@ def main():
     os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
     with open(os.path.join(ROOT, "bench", "results", "sim.json"), "w") as f:
         json.dump({"somac": args.somac, "rows": rows}, f, indent=2)
+    # Plasticity's cost: the STDP network's loop over the static one's, side by side.
+    for r in rows:
+        if r["model"] != "cuba_stdp":
+            continue
+        base = [b for b in rows if b["model"] == "cuba" and b["N"] == r["N"] and b["threads"] == r["threads"]]
+        if base:
+            print(f"cuba_stdp / cuba loop, N {r['N']}, {r['threads']} thread(s): "
+                  f"{r['loop_s'] / base[0]['loop_s']:.2f}x (rates {r['rate_hz']:.2f} / {base[0]['rate_hz']:.2f} Hz)")
     print("\nRT x = loop seconds per second of model time; peak MB is the largest child so far.")
 
 

@@ -319,6 +319,7 @@ SynapseTable buildSynapsesFromCsv(std::string_view text, std::string_view source
   SynapseTable t;
   t.preSize = p.preSize;
   t.postSize = p.postSize;
+  t.weightsFromFile = at[kWeight] >= 0;
   const std::vector<uint64_t> order = tableFromEdges(t, pre, post);
   t.weight.resize(order.size());
   t.delaySteps.resize(order.size());

@@ -495,12 +495,29 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
   ps.delayMs = e.delay.isConstant() ? e.delay.number() : dt;
   pr.table = runtime::buildSynapses(cs, ps);
 
+  // A connection file's `weight` column sets, per synapse, the synapse's state `w` (its
+  // initial value) or else its parameter `w`; without a synapse, the value delivered.
+  std::vector<double> fileWeight;
+  int fileParam = -1, fileState = -1;
+  if (pr.table.weightsFromFile) {
+    fileWeight = pr.table.weight;
+    if (syn) {
+      for (size_t k = 0; k < syn->states.size() && plastic; ++k)
+        if (syn->states[k].name == "w") fileState = int(k);
+      for (size_t a = 0; a < syn->params.size() && fileState < 0; ++a)
+        if (syn->params[a].name == "w") fileParam = int(a);
+      if (fileState < 0 && fileParam < 0)
+        throw SimulationError("the connection file gives weights, but synapse '" + syn->name +
+                                  "' has no state or parameter 'w' for them",
+                              e.connector.range);
+    }
+  }
   // Per-synapse weights and delays when they vary.
   runtime::RandomStream drng(seed, runtime::streamId(e.delay.stream.empty() ? qname + ".delay" : e.delay.stream));
   std::vector<bool> argUniform(e.args.size(), true);
   std::vector<double> argValue(e.args.size(), 0);
   for (size_t a = 0; a < e.args.size(); ++a) {
-    argUniform[a] = e.args[a].isConstant();
+    argUniform[a] = e.args[a].isConstant() && int(a) != fileParam;
     if (argUniform[a]) argValue[a] = e.args[a].number();
   }
   // A plastic synapse's columns: parameters and internals (one value when uniform) and
@@ -519,7 +536,7 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
     stateRng.emplace_back(seed, runtime::streamId(e.states[k].stream.empty() ? qname + "." + syn->states[k].name : e.states[k].stream));
   for (uint32_t i = 0; i < ps.preSize; ++i) {
     for (uint64_t s = pr.table.rowBegin(i); s < pr.table.rowEnd(i); ++s) {
-      double w = 1;
+      double w = syn || fileWeight.empty() ? 1 : fileWeight[s];
       if (deliver || plastic) {
         std::vector<double> args(e.args.size());
         for (size_t a = 0; a < e.args.size(); ++a) {
@@ -533,7 +550,7 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
           ev.i = i;
           ev.j = pr.table.post[s];
           ev.env.param = [&](int q) { return args[q]; };
-          args[a] = ev(e.args[a].node);
+          args[a] = int(a) == fileParam ? fileWeight[s] : ev(e.args[a].node);
           if (plastic) synParams[a].push_back(args[a]);
         }
         if (plastic) {
@@ -561,6 +578,7 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
             ev.env.state = [&](int q) { return synStates[q][s]; };
             synStates[k][s] = ev(e.states[k].node);
           }
+          if (fileState >= 0) synStates[fileState][s] = fileWeight[s];
         } else {
           ir::EvalEnv env;
           env.param = [&](int q) { return args[q]; };
@@ -1221,6 +1239,32 @@ void Simulation::writeOutputs(Timings &timings, const Timings &before) {
   for (Recorder &r : s.recorders) {
     r.writer->commit();
     result_.files.push_back(r.path);
+  }
+  // Learned weights, in the connection-file format that from_file reads back (indices
+  // within the connect's slices): NAME.weights.csv per named connect whose synapse has a
+  // state w.
+  for (const Projection &pr : s.projections) {
+    if (!pr.plastic || pr.edge->name.empty()) continue;
+    const ir::Model &syn = s.models[pr.edge->synapse];
+    auto w = std::find_if(syn.states.begin(), syn.states.end(), [](const ir::Variable &v) { return v.name == "w"; });
+    if (w == syn.states.end()) continue;
+    size_t k = size_t(w - syn.states.begin());
+    bool several = std::count_if(s.projections.begin(), s.projections.end(),
+                                 [&](const Projection &o) { return o.edge->name == pr.edge->name; }) > 1;
+    std::string path = s.options.outDir + "/" + pr.edge->name + (several ? "#" + std::to_string(pr.edge->id) : "") +
+                       ".weights.csv";
+    std::string text = "pre,post,weight,delay_ms\n";
+    const runtime::SynapseTable &t = pr.table;
+    for (uint32_t i = 0; i < t.preSize; ++i)
+      for (uint64_t q = t.rowBegin(i); q < t.rowEnd(i); ++q) {
+        text += std::to_string(i) + "," + std::to_string(t.post[q]) + ",";
+        runtime::appendDouble(text, pr.plastic->valueAt(t, k, q, s.firstStep + s.steps));
+        text += ",";
+        runtime::appendDouble(text, t.delaySteps[q] * s.dt);
+        text += "\n";
+      }
+    runtime::writeFileAtomically(path, text);
+    result_.files.push_back(path);
   }
   for (const auto &[path, contents] : s.synapseMaps) {
     runtime::writeFileAtomically(path, contents);

@@ -33,6 +33,7 @@ struct SynapseTable {
   std::vector<double> weight;          // in the unit the caller chose (the synapse's declared unit)
   std::vector<uint32_t> delaySteps;    // D >= 1, see delayToSteps
   std::vector<SynapseColumn> columns;  // further per-synapse state
+  bool weightsFromFile = false;        // a connection file gave `weight` (it is in `weight`)
 
   uint64_t size() const { return post.size(); }
   // Row accessors: pre < preSize (not checked).
