@@ -1091,16 +1091,19 @@ std::vector<CodegenError> KernelBuilder::build(const std::string &name, llvm::Ta
       tag(st, refrScope);
     }
   }
-  // 7. store the states; flag non-finite ones
-  Value *bad = B.getFalse();
+  // 7. store the states; flag non-finite ones. One test of their sum: it is infinite or
+  // NaN if any state is (or, rarely, when finite states overflow it; the fault block
+  // looks at each state and lets such a neuron pass).
+  Value *sum = nullptr;
   for (size_t k = 0; k < NS; ++k) {
     Value *x = B.CreateLoad(f64, slots[k], m.states[k].name + ".new");
     llvm::StoreInst *st = B.CreateStore(x, statePtr[k]);
     tag(st, stateScope[k]);
-    Value *inf = B.CreateFCmpUEQ(B.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x),
-                                 num(std::numeric_limits<double>::infinity()));
-    bad = B.CreateOr(bad, inf);
+    sum = sum ? B.CreateFAdd(sum, x) : x;
   }
+  Value *bad = sum ? B.CreateFCmpUEQ(B.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, sum),
+                                     num(std::numeric_limits<double>::infinity()))
+                   : B.getFalse();
   Value *flag = B.CreateOr(B.CreateZExt(spiked, i8), B.CreateShl(B.CreateZExt(bad, i8), 1), "flag");
   B.CreateStore(flag, B.CreateInBoundsGEP(flagsTy, flags, {B.getInt64(0), j}));
   Value *jNext = B.CreateAdd(j, B.getInt64(1), "j.next", true, true);
@@ -1184,6 +1187,9 @@ std::vector<CodegenError> KernelBuilder::build(const std::string &name, llvm::Ta
                                  num(std::numeric_limits<double>::infinity()));
     which = B.CreateSelect(inf, B.getInt32(int32_t(k)), which);
   }
+  BasicBlock *reportBB = BasicBlock::Create(C, "fault.report", F);
+  B.CreateCondBr(B.CreateICmpEQ(which, B.getInt32(-1)), moreBB, reportBB); // only the sum overflowed
+  B.SetInsertPoint(reportBB);
   B.CreateStore(B.getInt32(1), B.CreateConstInBoundsGEP1_64(i8, fault, offsetof(SomaFault, found)));
   B.CreateStore(which, B.CreateConstInBoundsGEP1_64(i8, fault, offsetof(SomaFault, state)));
   B.CreateStore(ib, B.CreateConstInBoundsGEP1_64(i8, fault, offsetof(SomaFault, neuron)));
