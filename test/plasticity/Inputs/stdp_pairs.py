@@ -5,12 +5,13 @@ presynaptic trace is kept once per neuron rather than per synapse): channel c of
 onto synapse c (one_to_one Pre -> Post, delay D_c); the relay neuron Post[c] fires once at
 t_post = t_pre + D_c + dt_c, driven by its own spike_array. The plastic synapse delivers
 nothing (w_max = 0), so the pairing is exactly the scheduled one. RULE is the synapse:
-stdp (additive) or stdp_multiplicative.
+stdp (additive), stdp_multiplicative or stdp_symmetric.
 `check RULE OUT` compares each synapse's final weight with the closed form:
   dt = t_post - (t_pre + D) >= 0:  w = w0 + A_plus exp(-dt / tau_plus)          (additive)
                                    w = w0 + A_plus (1 - w0) exp(-dt / tau_plus)   (multiplicative)
   dt < 0:                          w = w0 - A_minus exp(dt / tau_minus)         (additive)
                                    w = w0 - A_minus w0 exp(dt / tau_minus)        (multiplicative)
+                                   w = w0 + A_minus exp(dt / tau_minus)         (symmetric)
 (dt = 0 potentiates: `on pre` runs before `on post` at equal times.) Relative error of the
 weight change must be < 1e-12.
 """
@@ -54,7 +55,7 @@ network Pairs {{
   source Drive = spike_array[{len(ps)}](times = [{drive}])
   population Post = Relay[{len(ps)}]
   connect Drive -> Post with static(w = 1) by one_to_one delay 0.1 ms onto v
-  connect plastic: Pre -> Post with {rule}(w_max = 0, w0 = {W0}, tau_plus = {TAU_PLUS} ms, tau_minus = {TAU_MINUS} ms, A_plus = {A_PLUS}, A_minus = {A_MINUS}) by one_to_one delay {delay_expr} onto v
+  connect plastic: Pre -> Post with {rule}(w_max = 0, w0 = {W0}, tau_plus = {TAU_PLUS} ms, tau_minus = {TAU_MINUS} ms, A_plus = {A_PLUS}, {"A_minus_sym" if rule == "stdp_symmetric" else "A_minus"} = {A_MINUS}) by one_to_one delay {delay_expr} onto v
   record Post.spikes
   record plastic.w every 250 ms
   run 250 ms with dt = {DT} ms
@@ -87,6 +88,8 @@ def check(rule, out):
             dw = A_PLUS * (1 - W0 if mult else 1) * math.exp(-dt / TAU_PLUS)
         else:
             dw = -A_MINUS * (W0 if mult else 1) * math.exp(dt / TAU_MINUS)
+            if rule == "stdp_symmetric":
+                dw = -dw
         got = float(last[col]) - W0
         err = abs(got - dw) / abs(dw)
         worst = max(worst, err)
