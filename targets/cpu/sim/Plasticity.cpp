@@ -31,13 +31,13 @@ void collectDelivers(const ir::StmtList &list, std::vector<SourceRange> &out) {
 PlasticSynapses::PlasticSynapses(const ir::Model &model, const runtime::SynapseTable &table, double dt,
                                  std::vector<std::vector<double>> params, std::vector<std::vector<double>> internals,
                                  std::vector<std::vector<double>> states, std::vector<double> deliverFactors,
-                                 uint32_t ringSlots)
+                                 uint32_t ringSlots, SynapseProgram::Ends ends)
     : m_(model), n_(table.size()), scheme_(ir::synapseScheme(model)), dt_(dt), param_(std::move(params)),
       internal_(std::move(internals)), state_(std::move(states)), deliverFactor_(std::move(deliverFactors)) {
   std::vector<ProgramError> errors;
   for (const ir::EventBlock &ev : m_.events) {
-    if (ev.kind == "pre") onPre_ = SynapseProgram::fromBlock(ev.body, errors);
-    else if (ev.kind == "post") onPost_ = SynapseProgram::fromBlock(ev.body, errors);
+    if (ev.kind == "pre") onPre_ = SynapseProgram::fromBlock(ev.body, ends, errors);
+    else if (ev.kind == "post") onPost_ = SynapseProgram::fromBlock(ev.body, ends, errors);
     else errors.push_back({"an 'on " + ev.kind + "' block in a synapse", ev.range});
   }
   for (const ir::Unsupported &u : m_.unsupported) errors.push_back({u.what, u.range});
@@ -87,13 +87,13 @@ PlasticSynapses::PlasticSynapses(const ir::Model &model, const runtime::SynapseT
       runtime::InputPropagator ip = runtime::inputPropagator(A, dt_);
       st.P.assign(ip.p.data().begin(), ip.p.data().end());
       st.Q.assign(ip.q.data().begin(), ip.q.data().end());
-      st.rhs = SynapseProgram::fromExpressions(sub.b, where, errors);
+      st.rhs = SynapseProgram::fromExpressions(sub.b, where, ends, errors);
     } else if (sub.method == ir::Method::Euler || sub.method == ir::Method::RK4) {
       std::vector<ir::NodeRef> rhs;
       for (int s : sub.states)
         for (const ir::Ode &o : m_.odes)
           if (o.state == s) rhs.push_back(o.rhs);
-      st.rhs = SynapseProgram::fromExpressions(rhs, where, errors);
+      st.rhs = SynapseProgram::fromExpressions(rhs, where, ends, errors);
     } else {
       errors.push_back({std::string("integration method '") + ir::methodName(sub.method) + "' in a synapse", where});
     }
@@ -256,6 +256,14 @@ const PlasticSynapses::Decay *PlasticSynapses::decayOf(int state) const {
   return nullptr;
 }
 
+void PlasticSynapses::bindNeurons(const std::vector<double *> *preStates, uint64_t preFirst,
+                                  const std::vector<double *> *postStates, uint64_t postFirst) {
+  frame_.preStates = preStates;
+  frame_.postStates = postStates;
+  preFirst_ = preFirst;
+  postFirst_ = postFirst;
+}
+
 void PlasticSynapses::load(uint64_t syn, uint64_t step) {
   for (int s : own_) stateBuf_[s] = state_[s][syn];
   for (int q : varyingParams_) paramBuf_[q] = param_[q][syn];
@@ -323,6 +331,8 @@ void PlasticSynapses::postSpikes(const std::vector<uint32_t> &spiking, uint64_t 
     const uint64_t first = byPostOffsets_[j], last = byPostOffsets_[j + 1];
     for (uint64_t q = first; q < last; ++q) {
       uint64_t syn = byPost_[q];
+      frame_.preIndex = preFirst_ + byPostPre_[q];
+      frame_.postIndex = postFirst_ + j;
       load(syn, step);
       loadSide(pre_, byPostPre_[q], step);
       loadSide(post_, j, step); // as before this event: every synapse starts from it
@@ -343,7 +353,7 @@ void PlasticSynapses::checkpointArrays(std::vector<std::vector<double> *> &value
   }
 }
 
-void PlasticSynapses::advance(uint64_t step) {
+void PlasticSynapses::advance(const runtime::SynapseTable &table, uint64_t step) {
   if (steppers_.empty()) return;
   const uint64_t n = n_;
   const double t0 = double(step) * dt_;
@@ -351,6 +361,8 @@ void PlasticSynapses::advance(uint64_t step) {
   // `next` and are applied after all subsystems ran.
   double *x0 = outBuf_.data(), *k = x0 + state_.size(), *next = k + 4 * state_.size();
   for (uint64_t syn = 0; syn < n; ++syn) {
+    frame_.preIndex = preFirst_ + preOf_[syn];
+    frame_.postIndex = postFirst_ + table.post[syn];
     load(syn, step);
     for (const Stepper &st : steppers_) {
       const size_t sz = st.states.size();
@@ -411,6 +423,8 @@ uint64_t PlasticSynapses::arrivals(const runtime::SynapseTable &table, uint64_t 
   frame_.t = double(step) * dt_;
   uint64_t events = 0;
   auto onPre = [&](uint64_t syn, uint32_t pre) {
+    frame_.preIndex = preFirst_ + pre;
+    frame_.postIndex = postFirst_ + table.post[syn];
     load(syn, step);
     loadSide(pre_, pre, step);
     loadSide(post_, table.post[syn], step);

@@ -43,9 +43,16 @@ public:
   /// synapse. `states`: per model state, one initial value per synapse. `deliverFactors`:
   /// the factor of each `deliver` of `on pre` (source order) into the target's unit.
   /// Throws SimulationError for what this target cannot run.
+  /// `ends`: the neuron models at either end (pre is null for a source), which `pre.x` and
+  /// `post.x` resolve against.
   PlasticSynapses(const ir::Model &model, const runtime::SynapseTable &table, double dt,
                   std::vector<std::vector<double>> params, std::vector<std::vector<double>> internals,
-                  std::vector<std::vector<double>> states, std::vector<double> deliverFactors, uint32_t ringSlots);
+                  std::vector<std::vector<double>> states, std::vector<double> deliverFactors, uint32_t ringSlots,
+                  SynapseProgram::Ends ends);
+  /// Where `pre.x` and `post.x` are read: the populations' state arrays (kept up to date
+  /// by the caller) and the first neuron of each slice.
+  void bindNeurons(const std::vector<double *> *preStates, uint64_t preFirst, const std::vector<double *> *postStates,
+                   uint64_t postFirst);
 
   const ir::SynapseScheme &scheme() const { return scheme_; }
   /// Modulator inputs (per model input), held until set again.
@@ -59,7 +66,7 @@ public:
   ///    projection's post slice, ascending), stamped `step`.
   void postSpikes(const std::vector<uint32_t> &spiking, uint64_t step);
   /// 3. Per-step synapses: from t_{step} to t_{step+1}.
-  void advance(uint64_t step);
+  void advance(const runtime::SynapseTable &table, uint64_t step);
   /// 4. The synapses of row `pre` get an arrival at stamp + their delay, `count` times.
   ///    `table` is the projection's (the one given at construction, wherever it lives now).
   void schedule(const runtime::SynapseTable &table, uint32_t pre, uint64_t stampStep, uint32_t count);
@@ -125,6 +132,7 @@ private:
   SynapseProgram onPre_, onPost_;
   std::vector<double> deliverFactor_;
   std::vector<double> input_;
+  uint64_t preFirst_ = 0, postFirst_ = 0;
   // Synapses by post index (ascending synapse index within each), with their pre index.
   std::vector<uint64_t> byPostOffsets_, byPost_;
   std::vector<uint32_t> byPostPre_, preOf_;

@@ -609,9 +609,10 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
       for (const graph::Broadcast::Target &bt : b.targets)
         if (std::find(bt.edges.begin(), bt.edges.end(), e.id) != bt.edges.end())
           throw SimulationError("broadcasting a signal onto synapses is not supported by target cpu", bt.range);
+    SynapseProgram::Ends ends{pr.fromSource ? nullptr : &models[preV.model], &models[postV.model]};
     pr.plastic = std::make_unique<PlasticSynapses>(*syn, pr.table, dt, std::move(synParams), std::move(synInternals),
                                                    std::move(synStates), std::move(factors),
-                                                   pr.table.maxDelaySteps() + 2);
+                                                   pr.table.maxDelaySteps() + 2, ends);
   }
   const runtime::SynapseTable &t = pr.table;
   if (t.size() && std::all_of(t.delaySteps.begin(), t.delaySteps.end(), [&](uint32_t d) { return d == t.delaySteps[0]; }))
@@ -786,6 +787,10 @@ void Simulation::build(KernelProvider &kernels, Timings &timings) {
     p.data.seed = s.seed;
     p.data.stream = runtime::streamId(s.qualified(p.vertex->name));
   }
+  for (Projection &pr : s.projections)
+    if (pr.plastic)
+      pr.plastic->bindNeurons(pr.fromSource ? nullptr : &s.pops[pr.pre].statePtr, pr.preFirst, &s.pops[pr.post].statePtr,
+                              pr.postFirst);
   s.buildRecorders();
   if (!s.options.loadState.empty()) s.loadState(s.options.loadState);
   double total = secondsSince(t0);
@@ -884,7 +889,7 @@ void Simulation::Impl::plasticity(uint64_t k) {
     for (Recorder &r : recorders)
       if (r.projection == int(q)) sample(r, k);
     // 3.-5.
-    ps.advance(k + 1);
+    ps.advance(table, k + 1);
     const std::vector<uint32_t> &spikes = pr.fromSource ? sources[pr.pre].spikes : pops[pr.pre].spikes;
     for (size_t sp = 0; sp < spikes.size(); ++sp) {
       uint32_t pre = spikes[sp];

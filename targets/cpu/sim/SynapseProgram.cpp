@@ -80,7 +80,7 @@ double binary(uint8_t fn, double a, double b) {
 /// Lowers IR to instructions; one register per node, shared between uses of one node.
 class ProgramBuilder {
 public:
-  explicit ProgramBuilder(std::vector<ProgramError> &errors) : errors_(errors) {}
+  ProgramBuilder(const SynapseProgram::Ends &ends, std::vector<ProgramError> &errors) : ends_(ends), errors_(errors) {}
   using Ins = SynapseProgram::Ins;
   using Opc = SynapseProgram::Opc;
 
@@ -200,11 +200,20 @@ private:
       errors_.push_back({"function '" + n.name + "' in a synapse", where});
       return emit({Opc::Const, 0, 0, 0, 0, 0, NAN});
     }
-    case Op::PreState: case Op::PostState:
-      errors_.push_back({std::string("reading '") + (n.op == Op::PreState ? "pre." : "post.") + n.name +
-                             "' in a synapse",
-                         where});
-      return emit({Opc::Const, 0, 0, 0, 0, 0, NAN});
+    case Op::PreState: case Op::PostState: {
+      const bool pre = n.op == Op::PreState;
+      const ir::Model *end = pre ? ends_.pre : ends_.post;
+      int index = -1;
+      for (size_t k = 0; end && k < end->states.size(); ++k)
+        if (end->states[k].name == n.name) index = int(k);
+      if (index < 0) {
+        errors_.push_back({std::string("reading '") + (pre ? "pre." : "post.") + n.name + "' (" +
+                               (end ? "not a state of neuron '" + end->name + "'" : "the presynaptic side is a source") + ")",
+                           where});
+        return emit({Opc::Const, 0, 0, 0, 0, 0, NAN});
+      }
+      return emit({pre ? Opc::PreState : Opc::PostState, 0, 0, index, 0, 0, 0});
+    }
     case Op::Random:
       errors_.push_back({"a random draw in a synapse", where});
       return emit({Opc::Const, 0, 0, 0, 0, 0, NAN});
@@ -214,20 +223,21 @@ private:
     }
   }
 
+  const SynapseProgram::Ends &ends_;
   std::vector<ProgramError> &errors_;
   std::unordered_map<const Node *, int32_t> done_;
   unsigned deliveries_ = 0;
 };
 
-SynapseProgram SynapseProgram::fromBlock(const ir::StmtList &body, std::vector<ProgramError> &errors) {
-  ProgramBuilder b(errors);
+SynapseProgram SynapseProgram::fromBlock(const ir::StmtList &body, const Ends &ends, std::vector<ProgramError> &errors) {
+  ProgramBuilder b(ends, errors);
   b.stmts(body);
   return std::move(b.p);
 }
 
 SynapseProgram SynapseProgram::fromExpressions(const std::vector<ir::NodeRef> &values, SourceRange range,
-                                               std::vector<ProgramError> &errors) {
-  ProgramBuilder b(errors);
+                                               const Ends &ends, std::vector<ProgramError> &errors) {
+  ProgramBuilder b(ends, errors);
   for (size_t k = 0; k < values.size(); ++k) {
     int32_t r = b.expr(values[k], range);
     b.p.code_.push_back({Opc::Out, 0, 0, r, int32_t(k), 0, 0});
@@ -246,6 +256,8 @@ void SynapseProgram::run(SynapseFrame &f, double *r) const {
     case Opc::Internal: r[i.dst] = f.internal[i.a]; break;
     case Opc::State: r[i.dst] = f.state[i.a]; break;
     case Opc::Input: r[i.dst] = f.input[i.a]; break;
+    case Opc::PreState: r[i.dst] = (*f.preStates)[i.a][f.preIndex]; break;
+    case Opc::PostState: r[i.dst] = (*f.postStates)[i.a][f.postIndex]; break;
     case Opc::Time: r[i.dst] = f.t; break;
     case Opc::Dt: r[i.dst] = f.dt; break;
     case Opc::Neg: r[i.dst] = -r[i.a]; break;

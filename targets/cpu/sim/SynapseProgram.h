@@ -25,6 +25,9 @@ struct SynapseFrame {
   const double *param = nullptr;  // its parameters by model index
   const double *internal = nullptr; // its internals by model index
   const double *input = nullptr;  // the projection's modulator inputs by model index
+  // The neurons at either end: their population's state arrays and their index in it.
+  const std::vector<double *> *preStates = nullptr, *postStates = nullptr;
+  uint64_t preIndex = 0, postIndex = 0;
   double t = 0, dt = 0;           // ms
   double *out = nullptr;          // expression programs: one result per expression
   // The `deliver` statements executed (bit d for the d-th of the block, counted in source
@@ -41,11 +44,16 @@ struct ProgramError {
 
 class SynapseProgram {
 public:
-  /// The statements of an event block. Errors (pre./post. members, random draws, more
-  /// than four delivers in a block) are appended to `errors`.
-  static SynapseProgram fromBlock(const ir::StmtList &body, std::vector<ProgramError> &errors);
+  /// How `pre.x` / `post.x` resolve: the state index of x in the neuron model at that end,
+  /// or -1 (then an error names it).
+  struct Ends {
+    const ir::Model *pre = nullptr, *post = nullptr;
+  };
+  /// The statements of an event block. Errors (writes to pre./post. members, random draws,
+  /// more than four delivers in a block) are appended to `errors`.
+  static SynapseProgram fromBlock(const ir::StmtList &body, const Ends &ends, std::vector<ProgramError> &errors);
   /// Expressions whose values land in frame.out[0..n).
-  static SynapseProgram fromExpressions(const std::vector<ir::NodeRef> &values, SourceRange range,
+  static SynapseProgram fromExpressions(const std::vector<ir::NodeRef> &values, SourceRange range, const Ends &ends,
                                         std::vector<ProgramError> &errors);
 
   bool empty() const { return code_.empty(); }
@@ -55,7 +63,7 @@ public:
 
 private:
   enum class Opc : uint8_t {
-    Const, Param, Internal, State, Input, Time, Dt,
+    Const, Param, Internal, State, Input, Time, Dt, PreState, PostState,
     Neg, Not, Add, Sub, Mul, Div, Mod, Pow, Lt, Le, Gt, Ge, Eq, Ne, And, Or, Select,
     Call1, Call2, Clip,
     Store, Deliver, Out, JumpIfFalse, Jump,
