@@ -1,5 +1,6 @@
 #include "Simulation.h"
 
+#include "Coupling.h"
 #include "Evaluate.h"
 #include "Plasticity.h"
 #include "KernelABI.h"
@@ -141,6 +142,8 @@ struct Projection {
   std::vector<uint16_t> post16;
   // A synapse model with state: run by PlasticSynapses in the serial part of a step.
   std::unique_ptr<PlasticSynapses> plastic;
+  // A synapse model with a `continuous` block (Coupling.h): onto its input every step.
+  std::unique_ptr<ContinuousSynapses> coupling;
 };
 
 struct Recorder {
@@ -215,6 +218,8 @@ struct Simulation::Impl {
   void kernels(uint64_t k, unsigned t, unsigned threads);
   void collect(uint64_t k, unsigned threads);
   void deliver(uint64_t k, unsigned t, unsigned threads);
+  void couple(uint64_t k, unsigned t, unsigned threads);
+  bool coupled = false;                  // some projection is a ContinuousSynapses
   void plasticity(uint64_t k);
   void sample(Recorder &r, uint64_t k);
   void buildSynapseRecorders(const graph::Record &r, bool openFiles);
@@ -445,7 +450,7 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
   } else if (e.onto.kind == graph::Onto::Input) {
     pr.toInput = true;
     pr.target = e.onto.index;
-    if (e.onto.inputKind != "current" && e.onto.inputKind != "conductance")
+    if (e.onto.inputKind != "current" && e.onto.inputKind != "conductance" && e.onto.inputKind != "continuous")
       throw SimulationError("delivering onto a '" + e.onto.inputKind + "' input is not supported by target cpu", e.onto.range);
   } else {
     throw SimulationError("this 'onto' target is not supported by target cpu", e.onto.range.valid() ? e.onto.range : e.range);
@@ -456,9 +461,15 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
 
   // The weight every synapse delivers: a static synapse's `deliver` of its parameters.
   const ir::Model *syn = e.synapse >= 0 ? &models[e.synapse] : nullptr;
-  const bool plastic = syn && (!syn->states.empty() || !syn->odes.empty() || !syn->continuous.empty());
+  // Continuous coupling (Coupling.h): a `continuous` block and nothing else that runs.
+  const bool coupling = syn && isContinuousSynapse(*syn);
+  if (coupling && (pr.fromSource || !pr.toInput))
+    throw SimulationError(pr.fromSource ? "a continuous synapse from a source (it reads the neurons at both ends) is not supported by target cpu"
+                                        : "a continuous synapse onto a state (not an input) is not supported by target cpu",
+                          pr.fromSource ? e.range : e.onto.range);
+  const bool plastic = syn && !coupling && (!syn->states.empty() || !syn->odes.empty() || !syn->continuous.empty());
   ir::NodeRef deliver;
-  if (syn && !plastic) {
+  if (syn && !plastic && !coupling) {
     for (const ir::EventBlock &ev : syn->events) {
       if (ev.kind != "pre" || ev.body.size() != 1 || ev.body[0].kind != ir::Stmt::Deliver)
         throw SimulationError("synapse '" + syn->name + "': only `on pre { deliver ... }` is supported by target cpu yet", ev.range);
@@ -523,7 +534,7 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
   // A plastic synapse's columns: parameters and internals (one value when uniform) and
   // the initial value of every state, per synapse.
   std::vector<std::vector<double>> synParams(e.args.size()), synInternals, synStates;
-  if (plastic) {
+  if (plastic || coupling) {
     for (size_t a = 0; a < e.args.size(); ++a)
       if (argUniform[a]) synParams[a] = {argValue[a]};
     synInternals.assign(syn->internals.size(), {});
@@ -537,7 +548,7 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
   for (uint32_t i = 0; i < ps.preSize; ++i) {
     for (uint64_t s = pr.table.rowBegin(i); s < pr.table.rowEnd(i); ++s) {
       double w = syn || fileWeight.empty() ? 1 : fileWeight[s];
-      if (deliver || plastic) {
+      if (deliver || plastic || coupling) {
         std::vector<double> args(e.args.size());
         for (size_t a = 0; a < e.args.size(); ++a) {
           if (argUniform[a]) {
@@ -551,9 +562,9 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
           ev.j = pr.table.post[s];
           ev.env.param = [&](int q) { return args[q]; };
           args[a] = int(a) == fileParam ? fileWeight[s] : ev(e.args[a].node);
-          if (plastic) synParams[a].push_back(args[a]);
+          if (plastic || coupling) synParams[a].push_back(args[a]);
         }
-        if (plastic) {
+        if (plastic || coupling) {
           std::vector<double> internals(syn->internals.size());
           for (size_t q = 0; q < internals.size(); ++q) {
             ir::EvalEnv env;
@@ -597,10 +608,23 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
     }
   }
   ringSlots = std::max(ringSlots, pr.table.maxDelaySteps() + 2);
-  if (plastic) {
+  if (plastic || coupling)
     for (auto *cols : {&synParams, &synInternals})
       for (std::vector<double> &c : *cols)
         if (c.size() > 1 && std::all_of(c.begin(), c.end(), [&](double x) { return x == c[0]; })) c.resize(1);
+  if (coupling) {
+    std::vector<double> factors;
+    for (const graph::Conversion &c : e.conversions)
+      if (c.kind == graph::Conversion::Deliver) factors.push_back(c.factor);
+    auto end = [&](uint32_t p, uint32_t first) {
+      return CouplingEnd{pops[p].model, &pops[p].state, &pops[p].param, &pops[p].internal, first};
+    };
+    pr.coupling = std::make_unique<ContinuousSynapses>(*syn, dt, std::move(synParams), std::move(synInternals),
+                                                       std::move(factors), end(pr.pre, pr.preFirst),
+                                                       end(pr.post, pr.postFirst));
+    coupled = true;
+  }
+  if (plastic) {
     // The factor of each `deliver` into the target, in source order.
     std::vector<double> factors;
     for (const graph::Conversion &c : e.conversions)
@@ -903,13 +927,23 @@ void Simulation::Impl::plasticity(uint64_t k) {
   }
 }
 
+// Continuous coupling for step k (Coupling.h), before the kernels: thread t adds the
+// delivers onto its own neurons into their input slot for t_k, projection by projection.
+void Simulation::Impl::couple(uint64_t k, unsigned t, unsigned threads) {
+  for (const Projection &pr : projections)
+    if (pr.coupling) {
+      Population &post = pops[pr.post];
+      pr.coupling->accumulate(pr.table, k, post.n, t, threads, post.inputRing[pr.target].slot(k % ringSlots, post.n));
+    }
+}
+
 // 7: schedule arrivals in the fixed order (source population, source index, synapse).
 // Thread t owns the targets [n t/T, n (t+1)/T) of every population, so each target's sum
 // is formed by one thread in the same order whatever T is.
 void Simulation::Impl::deliver(uint64_t k, unsigned t, unsigned threads) {
   uint64_t events = 0;
   for (const Projection &pr : projections)
-    if (pr.plastic) continue;
+    if (pr.plastic || pr.coupling) continue;
     else events += pr.post16.empty() ? deliverProjection(pr, pr.table.post.data(), k, t, threads)
                                 : deliverProjection(pr, pr.post16.data(), k, t, threads);
   threadEvents[t] += events;
@@ -1177,6 +1211,10 @@ void Simulation::run(Timings &timings) {
       for (;;) {
         sync.arriveAndWait();
         if (stop.load()) return;
+        if (s.coupled) {
+          s.couple(current.load(), t, threads);
+          sync.arriveAndWait();
+        }
         s.kernels(current.load(), t, threads);
         sync.arriveAndWait();
         sync.arriveAndWait();
@@ -1202,6 +1240,10 @@ void Simulation::run(Timings &timings) {
     s.prepare(k, threads);
     current = k;
     if (threads > 1) sync.arriveAndWait();   // kernels start
+    if (s.coupled) {
+      s.couple(k, 0, threads);
+      if (threads > 1) sync.arriveAndWait(); // coupling done: states may change
+    }
     s.kernels(k, 0, threads);
     if (threads > 1) sync.arriveAndWait();   // kernels done
     s.collect(k, threads);

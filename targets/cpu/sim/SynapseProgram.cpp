@@ -245,6 +245,24 @@ SynapseProgram SynapseProgram::fromExpressions(const std::vector<ir::NodeRef> &v
   return std::move(b.p);
 }
 
+namespace {
+constexpr int kBinaryBase = 64, kClip = 128;
+} // namespace
+
+int synapseFunctionCode(const std::string &name, size_t arity) {
+  if (auto it = unaryFunctions().find(name); it != unaryFunctions().end() && arity == 1) return it->second;
+  static const std::map<std::string, uint8_t> binaries = {{"min", Min}, {"max", Max}, {"atan2", Atan2}, {"pow", PowFn}};
+  if (auto it = binaries.find(name); it != binaries.end() && arity == 2) return kBinaryBase + it->second;
+  if (name == "clip" && arity == 3) return kClip;
+  return -1;
+}
+
+double synapseFunction(int code, const double *a) {
+  if (code == kClip) return ieeeMin(ieeeMax(a[0], a[1]), a[2]);
+  if (code >= kBinaryBase) return binary(uint8_t(code - kBinaryBase), a[0], a[1]);
+  return unary(uint8_t(code), a[0]);
+}
+
 void SynapseProgram::run(SynapseFrame &f, double *r) const {
   const Ins *code = code_.data();
   const size_t n = code_.size();

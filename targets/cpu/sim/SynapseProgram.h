@@ -79,4 +79,11 @@ private:
   size_t registers_ = 0;
 };
 
+/// The built-in functions of synapse code exactly as programs compute them, for other
+/// evaluators of synapse code (Coupling.cpp): the code of function `name` called with
+/// `arity` arguments (-1 when synapse code cannot call it), and its value for `args`
+/// (`arity` of them).
+int synapseFunctionCode(const std::string &name, size_t arity);
+double synapseFunction(int code, const double *args);
+
 } // namespace soma::sim
