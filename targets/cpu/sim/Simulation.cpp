@@ -545,6 +545,15 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
     argRng.emplace_back(seed, runtime::streamId(e.args[a].stream.empty() ? qname + "." + (syn ? syn->params[a].name : "arg") : e.args[a].stream));
   for (size_t k = 0; plastic && k < e.states.size(); ++k)
     stateRng.emplace_back(seed, runtime::streamId(e.states[k].stream.empty() ? qname + "." + syn->states[k].name : e.states[k].stream));
+  // A per-synapse value of synapse s (row i): i, j and its own random draws.
+  auto element = [&](const runtime::RandomStream &rng, uint64_t s, uint32_t i) {
+    ElementEval ev;
+    ev.rng = &rng;
+    ev.entity = s;
+    ev.i = i;
+    ev.j = pr.table.post[s];
+    return ev;
+  };
   for (uint32_t i = 0; i < ps.preSize; ++i) {
     for (uint64_t s = pr.table.rowBegin(i); s < pr.table.rowEnd(i); ++s) {
       double w = syn || fileWeight.empty() ? 1 : fileWeight[s];
@@ -555,11 +564,7 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
             args[a] = argValue[a];
             continue;
           }
-          ElementEval ev;
-          ev.rng = &argRng[a];
-          ev.entity = s;
-          ev.i = i;
-          ev.j = pr.table.post[s];
+          ElementEval ev = element(argRng[a], s, i);
           ev.env.param = [&](int q) { return args[q]; };
           args[a] = int(a) == fileParam ? fileWeight[s] : ev(e.args[a].node);
           if (plastic || coupling) synParams[a].push_back(args[a]);
@@ -579,11 +584,7 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
           }
           for (size_t k = 0; k < syn->states.size(); ++k) {
             if (!e.states[k].node) continue;
-            ElementEval ev;
-            ev.rng = &stateRng[k];
-            ev.entity = s;
-            ev.i = i;
-            ev.j = pr.table.post[s];
+            ElementEval ev = element(stateRng[k], s, i);
             ev.env.param = [&](int q) { return args[q]; };
             ev.env.internal = [&](int q) { return internals[q]; };
             ev.env.state = [&](int q) { return synStates[q][s]; };
@@ -597,14 +598,7 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
         }
       }
       pr.table.weight[s] = w * e.factor;
-      if (!e.delay.isConstant()) {
-        ElementEval ev;
-        ev.rng = &drng;
-        ev.entity = s;
-        ev.i = i;
-        ev.j = pr.table.post[s];
-        pr.table.delaySteps[s] = runtime::delayToSteps(ev(e.delay.node), dt);
-      }
+      if (!e.delay.isConstant()) pr.table.delaySteps[s] = runtime::delayToSteps(element(drng, s, i)(e.delay.node), dt);
     }
   }
   ringSlots = std::max(ringSlots, pr.table.maxDelaySteps() + 2);
