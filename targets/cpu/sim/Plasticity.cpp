@@ -30,10 +30,11 @@ void collectDelivers(const ir::StmtList &list, std::vector<SourceRange> &out) {
 
 PlasticSynapses::PlasticSynapses(const ir::Model &model, const runtime::SynapseTable &table, double dt,
                                  std::vector<std::vector<double>> params, std::vector<std::vector<double>> internals,
-                                 std::vector<std::vector<double>> states, std::vector<double> deliverFactors,
-                                 uint32_t ringSlots, SynapseProgram::Ends ends)
+                                 std::vector<std::vector<double>> states,
+                                 const std::vector<std::pair<SourceRange, double>> &deliverFactors, uint32_t ringSlots,
+                                 SynapseProgram::Ends ends)
     : m_(model), n_(table.size()), scheme_(ir::synapseScheme(model)), dt_(dt), param_(std::move(params)),
-      internal_(std::move(internals)), state_(std::move(states)), deliverFactor_(std::move(deliverFactors)) {
+      internal_(std::move(internals)), state_(std::move(states)) {
   std::vector<ProgramError> errors;
   for (const ir::EventBlock &ev : m_.events) {
     if (ev.kind == "pre") onPre_ = SynapseProgram::fromBlock(ev.body, ends, errors);
@@ -41,7 +42,7 @@ PlasticSynapses::PlasticSynapses(const ir::Model &model, const runtime::SynapseT
     else errors.push_back({"an 'on " + ev.kind + "' block in a synapse", ev.range});
   }
   for (const ir::Unsupported &u : m_.unsupported) errors.push_back({u.what, u.range});
-  if (!m_.continuous.empty()) errors.push_back({"a 'continuous' block", m_.continuous.front().range});
+  if (!m_.continuous.empty()) continuous_ = SynapseProgram::fromBlock(m_.continuous, ends, errors);
   const uint64_t n = n_;
 
   // Coefficients of the subsystems, from the (possibly per-synapse) parameters.
@@ -99,16 +100,26 @@ PlasticSynapses::PlasticSynapses(const ir::Model &model, const runtime::SynapseT
     }
     steppers_.push_back(std::move(st));
   }
-  std::vector<SourceRange> delivers;
-  for (const ir::EventBlock &ev : m_.events)
-    if (ev.kind == "pre") collectDelivers(ev.body, delivers);
-  for (const ir::EventBlock &ev : m_.events)
+  // The factor of each deliver, by its statement.
+  auto factorsOf = [&](const ir::StmtList &body, std::vector<double> &out) {
+    std::vector<SourceRange> delivers;
+    collectDelivers(body, delivers);
+    for (const SourceRange &r : delivers) {
+      double f = 1;
+      for (const auto &[range, factor] : deliverFactors)
+        if (range.file == r.file && range.line == r.line && range.col == r.col) f = factor;
+      out.push_back(f);
+    }
+  };
+  for (const ir::EventBlock &ev : m_.events) {
+    if (ev.kind == "pre") factorsOf(ev.body, deliverFactor_);
     if (ev.kind == "post") {
       std::vector<SourceRange> post;
       collectDelivers(ev.body, post);
       if (!post.empty()) errors.push_back({"'deliver' in 'on post'", post.front()});
     }
-  deliverFactor_.resize(delivers.size(), 1.0);
+  }
+  factorsOf(m_.continuous, continuousFactor_);
   if (!errors.empty()) throw SimulationError(errors.front().what + " is not supported by target cpu", errors.front().range);
 
   input_.assign(m_.inputs.size(), 0.0);
@@ -153,7 +164,7 @@ PlasticSynapses::PlasticSynapses(const ir::Model &model, const runtime::SynapseT
     internalBuf_[q] = internal_[q].empty() ? 0 : internal_[q][0];
     if (internal_[q].size() > 1) varyingInternals_.push_back(int(q));
   }
-  size_t regs = std::max(onPre_.registers(), onPost_.registers());
+  size_t regs = std::max({onPre_.registers(), onPost_.registers(), continuous_.registers()});
   for (const Stepper &st : steppers_) regs = std::max(regs, st.rhs.registers());
   registers_.assign(regs, 0);
   outBuf_.assign(6 * m_.states.size(), 0); // per step: start, four slopes, results
@@ -401,6 +412,24 @@ void PlasticSynapses::advance(const runtime::SynapseTable &table, uint64_t step)
       for (int s : st.states) stateBuf_[s] = *next++;
     next = k + 4 * state_.size();
     store(syn);
+  }
+}
+
+void PlasticSynapses::continuous(const runtime::SynapseTable &table, uint64_t step,
+                                 const std::function<void(uint32_t, double)> &deliver) {
+  if (continuous_.empty()) return;
+  frame_.t = double(step) * dt_;
+  for (uint64_t syn = 0; syn < n_; ++syn) {
+    frame_.preIndex = preFirst_ + preOf_[syn];
+    frame_.postIndex = postFirst_ + table.post[syn];
+    // The states at t_step without moving them (an event-driven state keeps its own time).
+    for (size_t s = 0; s < m_.states.size(); ++s) stateBuf_[s] = valueAt(table, s, syn, step);
+    for (int q : varyingParams_) paramBuf_[q] = param_[q][syn];
+    for (int q : varyingInternals_) internalBuf_[q] = internal_[q][syn];
+    frame_.deliveredMask = 0;
+    continuous_.run(frame_, registers_.data());
+    for (unsigned d = 0; d < continuousFactor_.size(); ++d)
+      if (frame_.deliveredMask & (1u << d)) deliver(table.post[syn], frame_.delivered[d] * continuousFactor_[d]);
   }
 }
 

@@ -41,13 +41,14 @@ class PlasticSynapses {
 public:
   /// `params` and `internals`: per model parameter/internal, one value (uniform) or one per
   /// synapse. `states`: per model state, one initial value per synapse. `deliverFactors`:
-  /// the factor of each `deliver` of `on pre` (source order) into the target's unit.
+  /// each `deliver` statement (its source range) with its factor into the target's unit.
   /// Throws SimulationError for what this target cannot run.
   /// `ends`: the neuron models at either end (pre is null for a source), which `pre.x` and
   /// `post.x` resolve against.
   PlasticSynapses(const ir::Model &model, const runtime::SynapseTable &table, double dt,
                   std::vector<std::vector<double>> params, std::vector<std::vector<double>> internals,
-                  std::vector<std::vector<double>> states, std::vector<double> deliverFactors, uint32_t ringSlots,
+                  std::vector<std::vector<double>> states,
+                  const std::vector<std::pair<SourceRange, double>> &deliverFactors, uint32_t ringSlots,
                   SynapseProgram::Ends ends);
   /// Where `pre.x` and `post.x` are read: the populations' state arrays (kept up to date
   /// by the caller) and the first neuron of each slice.
@@ -70,6 +71,12 @@ public:
   /// 4. The synapses of row `pre` get an arrival at stamp + their delay, `count` times.
   ///    `table` is the projection's (the one given at construction, wherever it lives now).
   void schedule(const runtime::SynapseTable &table, uint32_t pre, uint64_t stampStep, uint32_t count);
+  /// 2b. A `continuous` block: run for every synapse on its states at t_step; deliver(post
+  ///     index in the slice, value in the target's unit) for what it delivers, to be held
+  ///     over step `step` (t_step -> t_{step+1}) as input.
+  void continuous(const runtime::SynapseTable &table, uint64_t step,
+                  const std::function<void(uint32_t, double)> &deliver);
+  bool hasContinuous() const { return !continuous_.empty(); }
   /// 5. Runs `on pre` for the arrivals at `step`; deliver(post index in the slice, value in
   ///    the target's unit) for every deliver executed. Returns the number of events.
   uint64_t arrivals(const runtime::SynapseTable &table, uint64_t step,
@@ -129,8 +136,8 @@ private:
   bool rowArrivals_ = false;           // pending entries are rows (one delay), else synapses
   std::vector<Decay> decays_;
   std::vector<Stepper> steppers_;
-  SynapseProgram onPre_, onPost_;
-  std::vector<double> deliverFactor_;
+  SynapseProgram onPre_, onPost_, continuous_;
+  std::vector<double> deliverFactor_, continuousFactor_; // per deliver of on pre / continuous
   std::vector<double> input_;
   uint64_t preFirst_ = 0, postFirst_ = 0;
   // Synapses by post index (ascending synapse index within each), with their pre index.

@@ -619,18 +619,21 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
     coupled = true;
   }
   if (plastic) {
-    // The factor of each `deliver` into the target, in source order.
-    std::vector<double> factors;
+    // The factor of each `deliver` into the target, by statement.
+    if (!syn->continuous.empty() && !pr.toInput)
+      throw SimulationError("a synapse's continuous block onto a state (not an input) is not supported by target cpu",
+                            e.onto.range.valid() ? e.onto.range : e.range);
+    std::vector<std::pair<SourceRange, double>> factors;
     for (const graph::Conversion &c : e.conversions)
-      if (c.kind == graph::Conversion::Deliver) factors.push_back(c.factor);
+      if (c.kind == graph::Conversion::Deliver) factors.emplace_back(c.range, c.factor);
     for (const graph::Broadcast &b : net.broadcasts)
       for (const graph::Broadcast::Target &bt : b.targets)
         if (std::find(bt.edges.begin(), bt.edges.end(), e.id) != bt.edges.end())
           throw SimulationError("broadcasting a signal onto synapses is not supported by target cpu", bt.range);
     SynapseProgram::Ends ends{pr.fromSource ? nullptr : &models[preV.model], &models[postV.model]};
     pr.plastic = std::make_unique<PlasticSynapses>(*syn, pr.table, dt, std::move(synParams), std::move(synInternals),
-                                                   std::move(synStates), std::move(factors),
-                                                   pr.table.maxDelaySteps() + 2, ends);
+                                                   std::move(synStates), factors, pr.table.maxDelaySteps() + 2,
+                                                   ends);
   }
   const runtime::SynapseTable &t = pr.table;
   if (t.size() && std::all_of(t.delaySteps.begin(), t.delaySteps.end(), [&](uint32_t d) { return d == t.delaySteps[0]; }))
@@ -903,9 +906,14 @@ void Simulation::Impl::plasticity(uint64_t k) {
     for (uint32_t g : pops[pr.post].spikes)
       if (g >= pr.postFirst && g < pr.postFirst + table.postSize) postScratch.push_back(g - pr.postFirst);
     ps.postSpikes(postScratch, k + 1);
-    // 2. synapse recorders sample t_{k+1}.
+    // 2. synapse recorders sample t_{k+1}; a continuous block delivers from the states at
+    // t_{k+1} into the input held over step k+1.
     for (Recorder &r : recorders)
       if (r.projection == int(q)) sample(r, k);
+    if (ps.hasContinuous()) {
+      double *next = pops[pr.post].inputRing[pr.target].slot((k + 1) % ringSlots, pops[pr.post].n) + pr.postFirst;
+      ps.continuous(table, k + 1, [next](uint32_t j, double v) { next[j] += v; });
+    }
     // 3.-5.
     ps.advance(table, k + 1);
     const std::vector<uint32_t> &spikes = pr.fromSource ? sources[pr.pre].spikes : pops[pr.pre].spikes;
