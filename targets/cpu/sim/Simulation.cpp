@@ -3,6 +3,7 @@
 #include "Coupling.h"
 #include "Evaluate.h"
 #include "Plasticity.h"
+#include "Signals.h"
 #include "KernelABI.h"
 #include "soma/runtime/AtomicFile.h"
 #include "soma/runtime/Connectivity.h"
@@ -230,6 +231,8 @@ struct Simulation::Impl {
   uint64_t deliverProjection(const Projection &pr, const Index *postIdx, uint64_t k, unsigned t, unsigned threads);
   void record(uint64_t k);
   std::string fault;                     // a non-finite state found in this step
+  std::unique_ptr<Signals> signals;      // evaluated in collect(), before plasticity()
+  void buildSignals();
   std::vector<uint64_t> threadEvents;
 };
 
@@ -383,6 +386,8 @@ cpu::KernelSpec Simulation::Impl::buildPopulation(Population &p) {
   spec.inputs.assign(m.inputs.size(), cpu::Arrivals::Absent);
   for (const Projection &pr : projections)
     if (&pops[pr.post] == &p) (pr.toInput ? spec.inputs : spec.jumps)[size_t(pr.target)] = cpu::Arrivals::Present;
+  // Modulator inputs that a signal is broadcast onto: a held array, read and left as it is.
+  for (int j : Signals::broadcastInputs(net, int(p.index))) spec.inputs[size_t(j)] = cpu::Arrivals::CheckAtRunTime;
   p.jumpRing.assign(ns, {});
   p.inputRing.assign(m.inputs.size(), {});
   return spec;
@@ -626,10 +631,6 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
     std::vector<std::pair<SourceRange, double>> factors;
     for (const graph::Conversion &c : e.conversions)
       if (c.kind == graph::Conversion::Deliver) factors.emplace_back(c.range, c.factor);
-    for (const graph::Broadcast &b : net.broadcasts)
-      for (const graph::Broadcast::Target &bt : b.targets)
-        if (std::find(bt.edges.begin(), bt.edges.end(), e.id) != bt.edges.end())
-          throw SimulationError("broadcasting a signal onto synapses is not supported by target cpu", bt.range);
     SynapseProgram::Ends ends{pr.fromSource ? nullptr : &models[preV.model], &models[postV.model]};
     pr.plastic = std::make_unique<PlasticSynapses>(*syn, pr.table, dt, std::move(synParams), std::move(synInternals),
                                                    std::move(synStates), factors, pr.table.maxDelaySteps() + 2,
@@ -765,6 +766,7 @@ std::vector<KernelRequest> Simulation::kernelRequests() {
   std::vector<KernelRequest> out;
   for (Population &p : s.pops) out.push_back(Impl::request(p, s.buildPopulation(p)));
   s.buildRecorders(/*openFiles=*/false);
+  s.buildSignals();
   return out;
 }
 
@@ -813,11 +815,30 @@ void Simulation::build(KernelProvider &kernels, Timings &timings) {
       pr.plastic->bindNeurons(pr.fromSource ? nullptr : &s.pops[pr.pre].statePtr, pr.preFirst, &s.pops[pr.post].statePtr,
                               pr.postFirst);
   s.buildRecorders();
+  s.buildSignals();
   if (!s.options.loadState.empty()) s.loadState(s.options.loadState);
   double total = secondsSince(t0);
   timings.jit = jitSeconds;
   timings.construction = total - jitSeconds;
   for (const Projection &pr : s.projections) result_.synapses += pr.table.size();
+}
+
+/// The network's signals (Signals.h), evaluated once at t_{firstStep} for step 0, and the
+/// kernels' view of the populations' broadcast inputs.
+void Simulation::Impl::buildSignals() {
+  if (net.signals.empty()) return;
+  std::vector<SignalVertex> views(outputs.size());
+  for (Population &p : pops) views[p.index] = {p.n, p.model, &p.state, &p.param, &p.internal, &p.spikes};
+  for (Source &src : sources) views[src.index] = {src.n, nullptr, nullptr, nullptr, nullptr, &src.spikes};
+  signals = std::make_unique<Signals>(net, std::move(views), [&](int id) -> PlasticSynapses * {
+    for (Projection &pr : projections)
+      if (pr.edge->id == id) return pr.plastic.get();
+    return nullptr;
+  }, dt);
+  for (Population &p : pops)
+    for (size_t j = 0; j < p.inputPtr.size(); ++j)
+      if (double *held = signals->heldInput(int(p.index), int(j))) p.inputPtr[j] = held;
+  signals->update(firstStep);
 }
 
 // ------------------------------------------------------------------ the step loop
@@ -827,8 +848,8 @@ void Simulation::build(KernelProvider &kernels, Timings &timings) {
 void Simulation::Impl::prepare(uint64_t k, unsigned threads) {
   uint64_t slotNow = k % ringSlots, slotNext = (k + 1) % ringSlots;
   for (Population &p : pops) {
-    for (size_t j = 0; j < p.inputRing.size(); ++j)
-      p.inputPtr[j] = p.inputRing[j].used() ? p.inputRing[j].slot(slotNow, p.n) : nullptr;
+    for (size_t j = 0; j < p.inputRing.size(); ++j)  // else null, or a broadcast's held array
+      if (p.inputRing[j].used()) p.inputPtr[j] = p.inputRing[j].slot(slotNow, p.n);
     for (size_t j = 0; j < p.jumpRing.size(); ++j)
       p.jumpPtr[j] = p.jumpRing[j].used() ? p.jumpRing[j].slot(slotNext, p.n) : nullptr;
     p.threadSpikes.resize(threads);
@@ -891,6 +912,7 @@ void Simulation::Impl::collect(uint64_t k, unsigned threads) {
     }
     for (uint32_t m : s.multiplicity) s.spikeCount += m;
   }
+  if (signals) signals->update(k + 1);  // at t_{k+1}, for the synapses and step k+1
   plasticity(k);
 }
 
@@ -1128,6 +1150,7 @@ void Simulation::Impl::saveState(const std::string &path) const {
     for (const auto *v : steps) w.vec(*v);
     for (const auto &slot : pr.plastic->pending()) w.vec(slot);
   }
+  if (signals) w.vec(signals->values());
   runtime::writeFileAtomically(path, w.out);
 }
 
@@ -1193,6 +1216,11 @@ void Simulation::Impl::loadState(const std::string &path) {
       for (uint64_t entry : slot)
         if (entry >= pr.plastic->pendingLimit()) r.bad();
     }
+  }
+  if (signals) {
+    std::vector<double> values = r.vec<double>();
+    if (values.size() != signals->values().size()) mismatch("set of signals");
+    signals->restore(values);
   }
   if (r.pos != r.data.size()) r.bad();
 }
