@@ -17,7 +17,7 @@
 //  1. postSpikes: `on post` for the post neurons that spiked (stamped t_{k+1});
 //  2. (recorders read states at t_{k+1} through valueAt)
 //  3. advance: per-step synapses t_{k+1} -> t_{k+2}, modulator inputs held at their t_{k+1}
-//     values;
+//     values (they run one step ahead of the neurons: before step 0 they go t_0 -> t_1);
 //  4. schedule: each pre spike stamped t_{k+1} becomes a pending arrival at
 //     t_{k+1} + D dt for each of its synapses;
 //  5. arrivals(k + 2): `on pre` for the arrivals at t_{k+2}, in the order they were

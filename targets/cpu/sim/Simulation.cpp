@@ -714,7 +714,9 @@ void Simulation::Impl::buildSynapseRecorders(const graph::Record &r, bool openFi
         for (uint64_t syn = t.rowBegin(i); syn < t.rowEnd(i); ++syn)
           map += std::to_string(syn) + "," + std::to_string(it->preFirst + i) + "," +
                  std::to_string(it->postFirst + t.post[syn]) + "," + runtime::formatDouble(t.delaySteps[syn] * dt) + "\n";
-      synapseMaps.emplace_back(options.outDir + "/" + stem + ".synapses.csv", std::move(map));
+      std::string mapPath = options.outDir + "/" + stem + ".synapses.csv";
+      if (std::none_of(synapseMaps.begin(), synapseMaps.end(), [&](const auto &m) { return m.first == mapPath; }))
+        synapseMaps.emplace_back(mapPath, std::move(map));
     }
     recorders.push_back(std::move(rec));
   }
@@ -1266,6 +1268,11 @@ void Simulation::run(Timings &timings) {
     }
   } joiner{workers, sync, stop, threads};
   s.threadEvents.assign(threads, 0);
+  // Synapses advanced per step run one step ahead of the neurons (Plasticity.h): before
+  // step 0 they go from t_0 to t_1. A continued run's checkpoint holds them there already.
+  if (s.firstStep == 0 && s.options.loadState.empty())
+    for (Projection &pr : s.projections)
+      if (pr.plastic) pr.plastic->advance(pr.table, 0);
   for (uint64_t k = s.firstStep; k < s.firstStep + s.steps; ++k) {
     s.prepare(k, threads);
     current = k;
