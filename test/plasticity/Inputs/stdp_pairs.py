@@ -5,7 +5,8 @@ presynaptic trace is kept once per neuron rather than per synapse): channel c of
 onto synapse c (one_to_one Pre -> Post, delay D_c); the relay neuron Post[c] fires once at
 t_post = t_pre + D_c + dt_c, driven by its own spike_array. The plastic synapse delivers
 nothing (w_max = 0), so the pairing is exactly the scheduled one. RULE is the synapse:
-stdp (additive), stdp_multiplicative or stdp_symmetric.
+stdp (additive), stdp_multiplicative, stdp_symmetric or stdp_window (window 30 ms:
+0 <= dt <= 30 ms gives +A_plus, -30 ms <= dt < 0 gives -A_minus, otherwise no change).
 `check RULE OUT` compares each synapse's final weight with the closed form:
   dt = t_post - (t_pre + D) >= 0:  w = w0 + A_plus exp(-dt / tau_plus)          (additive)
                                    w = w0 + A_plus (1 - w0) exp(-dt / tau_plus)   (multiplicative)
@@ -25,6 +26,7 @@ OFFSETS = [k * 2.5 for k in range(-24, 25)]       # post - arrival, ms: -60 .. 6
 TAU_PLUS, TAU_MINUS = 16.8, 33.7                  # ms (Bi & Poo fits; unequal on purpose)
 A_PLUS, A_MINUS, W0 = 0.0096, 0.0053, 0.4
 T_PRE = 100.0
+WINDOW = 30.0                                     # ms, stdp_window
 
 
 def pairs():
@@ -41,6 +43,11 @@ def gen(rule):
     else:
         n = len(OFFSETS)
         delay_expr = f"(i < {n} ? {DELAYS[0]} ms : (i < {2 * n} ? {DELAYS[1]} ms : {DELAYS[2]} ms))"
+    if rule == "stdp_window":
+        args = f"w_max = 0, w0 = {W0}, window = {WINDOW} ms, A_plus = {A_PLUS}, A_minus = {A_MINUS}"
+    else:
+        args = (f"w_max = 0, w0 = {W0}, tau_plus = {TAU_PLUS} ms, tau_minus = {TAU_MINUS} ms, A_plus = {A_PLUS}, "
+                f"{'A_minus_sym' if rule == 'stdp_symmetric' else 'A_minus'} = {A_MINUS}")
     print(f"""import std.synapses.{rule}
 import std.synapses.static
 
@@ -55,7 +62,7 @@ network Pairs {{
   source Drive = spike_array[{len(ps)}](times = [{drive}])
   population Post = Relay[{len(ps)}]
   connect Drive -> Post with static(w = 1) by one_to_one delay 0.1 ms onto v
-  connect plastic: Pre -> Post with {rule}(w_max = 0, w0 = {W0}, tau_plus = {TAU_PLUS} ms, tau_minus = {TAU_MINUS} ms, A_plus = {A_PLUS}, {"A_minus_sym" if rule == "stdp_symmetric" else "A_minus"} = {A_MINUS}) by one_to_one delay {delay_expr} onto v
+  connect plastic: Pre -> Post with {rule}({args}) by one_to_one delay {delay_expr} onto v
   record Post.spikes
   record plastic.w every 250 ms
   run 250 ms with dt = {DT} ms
@@ -90,7 +97,14 @@ def check(rule, out):
             dw = -A_MINUS * (W0 if mult else 1) * math.exp(dt / TAU_MINUS)
             if rule == "stdp_symmetric":
                 dw = -dw
+        if rule == "stdp_window":
+            dw = A_PLUS if 0 <= dt <= WINDOW + 1e-9 else -A_MINUS if -WINDOW - 1e-9 <= dt < 0 else 0.0
         got = float(last[col]) - W0
+        if dw == 0:
+            if got != 0:
+                sys.exit(f"synapse {s}: dt {dt:g} ms outside the window, but dw = {got!r}")
+            seen_signs.add(0)
+            continue
         err = abs(got - dw) / abs(dw)
         worst = max(worst, err)
         seen_signs.add((dt > 0) - (dt < 0))
