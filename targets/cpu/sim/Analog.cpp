@@ -42,17 +42,6 @@ bool parseNumber(std::string_view field, double &value) {
 
 } // namespace
 
-double AnalogTable::at(size_t c, double tMs) const {
-  const std::vector<double> &v = columns[c];
-  if (tMs <= t.front()) return v.front();
-  if (tMs >= t.back()) return v.back();
-  size_t hi = size_t(std::upper_bound(t.begin(), t.end(), tMs) - t.begin()); // t[hi-1] <= tMs < t[hi]
-  size_t lo = hi - 1;
-  if (tMs == t[lo]) return v[lo];
-  double f = (tMs - t[lo]) / (t[hi] - t[lo]);
-  return v[lo] + f * (v[hi] - v[lo]);
-}
-
 AnalogTable parseAnalogCsv(std::string_view text, std::string_view sourceName, uint32_t channels) {
   auto fail = [&](uint64_t line, const std::string &message) -> void {
     throw runtime::RuntimeError(std::string(sourceName) + ":" + std::to_string(line) + ": " + message);
@@ -244,27 +233,41 @@ AnalogSource::AnalogSource(const graph::Vertex &v, uint32_t channels, double dt,
   }
 }
 
-double AnalogSource::value(uint32_t c, double tMs) const {
-  if (fromFile_) return table_.at(table_.columns.size() == 1 ? 0 : c, tMs);
+void AnalogSource::sample(double tMs) {
+  if (fromFile_) {
+    // One interpolation point for every column: t[lo] <= tMs < t[lo + 1], weight f.
+    const std::vector<double> &t = table_.t;
+    size_t lo = 0, hi = 0;
+    double f = 0;
+    if (tMs >= t.back()) {
+      lo = hi = t.size() - 1;
+    } else if (tMs > t.front()) {
+      hi = size_t(std::upper_bound(t.begin(), t.end(), tMs) - t.begin());
+      lo = hi - 1;
+      f = tMs == t[lo] ? 0 : (tMs - t[lo]) / (t[hi] - t[lo]);
+    }
+    for (uint32_t c = 0; c < n_; ++c) {
+      const std::vector<double> &v = table_.columns[table_.columns.size() == 1 ? 0 : c];
+      x_[c] = (f == 0 ? v[lo] : v[lo] + f * (v[hi] - v[lo])) * scale_;
+    }
+    return;
+  }
+  uint32_t channel = 0;
   ir::EvalEnv env;
   env.other = [&](const ir::Node &node) -> double {
     switch (node.op) {
     case ir::Op::Time: return tMs;
     case ir::Op::Dt: return dt_;
-    case ir::Op::PreIndex: return double(c);
+    case ir::Op::PreIndex: return double(channel);
     default: throw InternalError("evaluate: unexpected leaf in an analog signal");
     }
   };
-  return ir::evaluate(expr_, env);
-}
-
-void AnalogSource::sample(double tMs) {
-  if (!fromFile_ && !perChannel_) {
-    double x = n_ ? value(0, tMs) * scale_ : 0;
+  if (!perChannel_) {
+    double x = n_ ? ir::evaluate(expr_, env) * scale_ : 0;
     std::fill(x_.begin(), x_.end(), x);
     return;
   }
-  for (uint32_t c = 0; c < n_; ++c) x_[c] = value(c, tMs) * scale_;
+  for (channel = 0; channel < n_; ++channel) x_[channel] = ir::evaluate(expr_, env) * scale_;
 }
 
 namespace {

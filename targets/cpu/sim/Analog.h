@@ -33,9 +33,6 @@ namespace soma::sim {
 struct AnalogTable {
   std::vector<double> t;
   std::vector<std::vector<double>> columns;  // [column][row]
-  /// Column `c` at `tMs`: linear between the rows around it, the first row's value before
-  /// the first time, the last row's after the last.
-  double at(size_t c, double tMs) const;
 };
 
 /// Parses an analog CSV: a header `t_ms,NAME,...` (the channel columns' names are free),
@@ -60,7 +57,8 @@ public:
   /// Delta and sigma-delta: spikes with a negative count (down events).
   bool signedSpikes() const { return encoding_ == Encoding::Delta || encoding_ == Encoding::SigmaDelta; }
 
-  /// Every channel's x at `tMs` into values().
+  /// Every channel's x at `tMs` into values(); a file's column is linear between the rows
+  /// around tMs, the first row's value before the first time, the last row's after the last.
   void sample(double tMs);
   const std::vector<double> &values() const { return x_; }
 
@@ -72,7 +70,6 @@ public:
   std::vector<std::vector<double> *> checkpointArrays();
 
 private:
-  double value(uint32_t c, double tMs) const;
   void encodeDelta(std::vector<uint32_t> &spikes, std::vector<int32_t> &counts);
   void encodeSigmaDelta(std::vector<uint32_t> &spikes, std::vector<int32_t> &counts);
 
