@@ -187,7 +187,8 @@ const std::map<std::string, std::vector<ArgSpec>> &encoderSpecs() {
       {"rate", {{"max_rate", ArgKind::Frequency, true}}},
       {"latency", {{"t_max", ArgKind::Time, true}}},
       {"delta", {{"threshold", ArgKind::Any, true}}},
-      {"sigma_delta", {{"threshold", ArgKind::Any, true}, {"adapt", ArgKind::Dimensionless, false}}},
+      {"sigma_delta",
+       {{"threshold", ArgKind::Any, true}, {"adapt", ArgKind::Dimensionless, false}, {"tau_adapt", ArgKind::Time, false}}},
   };
   return t;
 }
@@ -1891,6 +1892,7 @@ void Sema::checkDirectInput(const Symbol &pre, const Type &onto, NetItem &it) {
           Ctx c;
           c.scope = pre.ctx.scope;
           c.inNetwork = true;
+          c.allowIndexVars = kind == "analog"; // the channel index, as in the source
           delivered = check(*a.value, c);
         }
     }
@@ -2032,7 +2034,12 @@ void Sema::checkNetwork(NetworkDef &net, Scope &moduleScope) {
         diags_.report(DiagId::unknown_source, it.source.range, {it.source.name});
         break;
       }
-      checkArgs(it.source.name, it.source.args, spec->second, ctx, it.source.range);
+      {
+        // An analog signal may differ per channel: `i` is the channel's index.
+        Ctx sctx = ctx;
+        sctx.allowIndexVars = it.source.name == "analog";
+        checkArgs(it.source.name, it.source.args, spec->second, sctx, it.source.range);
+      }
       if (it.encoder.present) {
         if (it.source.name != "analog") {
           diags_.report(DiagId::encoder_needs_analog, it.encoder.range);

@@ -80,7 +80,7 @@ const std::vector<ArgSpec> *specOf(const std::string &table, const std::string &
       {"rate", {{"max_rate", ArgKind::Frequency}}},
       {"latency", {{"t_max", ArgKind::Time}}},
       {"delta", {{"threshold", ArgKind::Own}}},
-      {"sigma_delta", {{"threshold", ArgKind::Own}, {"adapt", ArgKind::Dimensionless}}},
+      {"sigma_delta", {{"threshold", ArgKind::Own}, {"adapt", ArgKind::Dimensionless}, {"tau_adapt", ArgKind::Time}}},
   };
   static const std::map<std::string, std::vector<ArgSpec>> connectors = {
       {"all_to_all", {{"allow_self", ArgKind::Bool}, {"allow_multiple", ArgKind::Bool}}},

@@ -88,7 +88,8 @@ const char *vertexKindName(VertexKind k);
 
 struct Encoder {
   std::string name;                     // rate, latency, delta, sigma_delta
-  std::vector<NamedValue> args;         // max_rate Hz, t_max ms, threshold (own unit), adapt
+  std::vector<NamedValue> args;         // max_rate Hz, t_max ms, threshold (own unit), adapt,
+                                        // tau_adapt ms
   SourceRange range;
 };
 

@@ -1,5 +1,6 @@
 #include "Simulation.h"
 
+#include "Analog.h"
 #include "Coupling.h"
 #include "Evaluate.h"
 #include "Plasticity.h"
@@ -121,7 +122,8 @@ struct Source {
   std::vector<std::vector<uint64_t>> spikeSteps; // spike_array: per channel, sorted steps
   std::vector<size_t> cursor;
   std::vector<uint32_t> spikes;  // this step
-  std::vector<uint32_t> multiplicity;
+  std::vector<int32_t> multiplicity; // per spike: events; negative for down events (Analog.h)
+  std::unique_ptr<AnalogSource> analog; // analog sources: the signal and the encoder
   uint64_t spikeCount = 0;
 };
 
@@ -134,7 +136,8 @@ struct Projection {
   runtime::SynapseTable table;
   bool toInput = false;          // onto an input port (else a state)
   int target = -1;
-  bool continuous = false;       // a current source: delivers every step it is on
+  bool continuous = false;       // a current source (every step it is on) or an analog
+                                 // source without encoder (every step): not spikes
   // Delivery's fast paths: one delay (in steps) or one weight for every synapse.
   std::optional<uint32_t> uniformDelay;
   std::optional<double> uniformWeight;
@@ -211,6 +214,7 @@ struct Simulation::Impl {
     return {p.vertex->name, "soma_update_" + p.vertex->name, std::move(spec)};
   }
   void buildSource(Source &s);
+  void primeAnalogInputs();
   void buildProjection(const graph::Edge &e);
   void buildRecorders(bool openFiles = true);
   void saveState(const std::string &path) const;
@@ -432,8 +436,27 @@ void Simulation::Impl::buildSource(Source &s) {
     s.startMs = arg("start", 0);
     s.stopMs = arg("stop", INFINITY);
     break;
+  case graph::VertexKind::Analog:
+    s.analog = std::make_unique<AnalogSource>(v, s.n, dt, s.rng);
+    break;
   default:
     throw SimulationError(std::string("a source of kind '") + graph::vertexKindName(v.kind) + "' is not supported by target cpu", v.range);
+  }
+}
+
+/// The input of step 0 from the analog sources without encoder, x(t_0): later steps get
+/// theirs from the step before (deliverProjection), this one has no step before it.
+void Simulation::Impl::primeAnalogInputs() {
+  for (Source &src : sources)
+    if (src.analog && src.analog->encoding() == AnalogSource::Encoding::None) src.analog->sample(0);
+  for (const Projection &pr : projections) {
+    if (!pr.continuous || !sources[pr.pre].analog) continue;
+    Population &post = pops[pr.post];
+    double *slot = post.inputRing[pr.target].slot(0, post.n) + pr.postFirst;
+    const double *x = sources[pr.pre].analog->values().data() + pr.preFirst;
+    const runtime::SynapseTable &t = pr.table;
+    for (uint32_t i = 0; i < t.preSize; ++i)
+      for (uint64_t q = t.rowBegin(i); q < t.rowEnd(i); ++q) slot[t.post[q]] += x[i] * t.weight[q];
   }
 }
 
@@ -460,9 +483,12 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
   } else {
     throw SimulationError("this 'onto' target is not supported by target cpu", e.onto.range.valid() ? e.onto.range : e.range);
   }
-  pr.continuous = pr.fromSource && preV.kind == graph::VertexKind::Current;
+  pr.continuous = pr.fromSource && (preV.kind == graph::VertexKind::Current ||
+                                    (preV.kind == graph::VertexKind::Analog && !preV.encoder));
   if (pr.continuous && !pr.toInput)
-    throw SimulationError("a current source onto a state (not an input) is not supported by target cpu", e.onto.range);
+    throw SimulationError(std::string("a") + (preV.kind == graph::VertexKind::Current ? " current" : "n analog") +
+                              " source onto a state (not an input) is not supported by target cpu",
+                          e.onto.range);
 
   // The weight every synapse delivers: a static synapse's `deliver` of its parameters.
   const ir::Model *syn = e.synapse >= 0 ? &models[e.synapse] : nullptr;
@@ -473,6 +499,10 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
                                         : "a continuous synapse onto a state (not an input) is not supported by target cpu",
                           pr.fromSource ? e.range : e.onto.range);
   const bool plastic = syn && !coupling && (!syn->states.empty() || !syn->odes.empty() || !syn->continuous.empty());
+  if (plastic && pr.fromSource && preV.encoder && (preV.encoder->name == "delta" || preV.encoder->name == "sigma_delta"))
+    throw SimulationError("a synapse with state from a " + preV.encoder->name +
+                              " encoder (its down events have no meaning for the synapse's rule) is not supported by target cpu",
+                          e.range);
   ir::NodeRef deliver;
   if (syn && !plastic && !coupling) {
     for (const ir::EventBlock &ev : syn->events) {
@@ -816,6 +846,7 @@ void Simulation::build(KernelProvider &kernels, Timings &timings) {
     if (pr.plastic)
       pr.plastic->bindNeurons(pr.fromSource ? nullptr : &s.pops[pr.pre].statePtr, pr.preFirst, &s.pops[pr.post].statePtr,
                               pr.postFirst);
+  s.primeAnalogInputs();
   s.buildRecorders();
   s.buildSignals();
   if (!s.options.loadState.empty()) s.loadState(s.options.loadState);
@@ -896,7 +927,7 @@ void Simulation::Impl::collect(uint64_t k, unsigned threads) {
         for (uint32_t c = 0; c < s.n; ++c)
           if (uint64_t m = s.rng.poisson(c, k, 0, lambda)) {
             s.spikes.push_back(c);
-            s.multiplicity.push_back(uint32_t(m));
+            s.multiplicity.push_back(int32_t(std::min<uint64_t>(m, INT32_MAX)));
           }
       }
     } else if (kind == graph::VertexKind::SpikeArray) {
@@ -908,11 +939,14 @@ void Simulation::Impl::collect(uint64_t k, unsigned threads) {
         }
         if (m) {
           s.spikes.push_back(c);
-          s.multiplicity.push_back(m);
+          s.multiplicity.push_back(int32_t(m));
         }
       }
+    } else if (s.analog) {
+      // Samples t_{k+1}: the encoder's spikes, or the value a direct connect delivers.
+      s.analog->step(k, s.spikes, s.multiplicity);
     }
-    for (uint32_t m : s.multiplicity) s.spikeCount += m;
+    for (int32_t m : s.multiplicity) s.spikeCount += uint64_t(std::abs(int64_t(m)));
   }
   if (signals) signals->update(k + 1);  // at t_{k+1}, for the synapses and step k+1
   plasticity(k);
@@ -944,7 +978,7 @@ void Simulation::Impl::plasticity(uint64_t k) {
     for (size_t sp = 0; sp < spikes.size(); ++sp) {
       uint32_t pre = spikes[sp];
       if (pre < pr.preFirst || pre >= pr.preFirst + table.preSize) continue;
-      ps.schedule(table, pre - pr.preFirst, k + 1, pr.fromSource ? sources[pr.pre].multiplicity[sp] : 1);
+      ps.schedule(table, pre - pr.preFirst, k + 1, pr.fromSource ? uint32_t(sources[pr.pre].multiplicity[sp]) : 1);
     }
     Population &post = pops[pr.post];
     Population::Ring &ring = pr.toInput ? post.inputRing[pr.target] : post.jumpRing[pr.target];
@@ -999,12 +1033,22 @@ uint64_t Simulation::Impl::deliverProjection(const Projection &pr, const Index *
     e = uint64_t(std::lower_bound(postIdx + b, postIdx + e, hi, below) - postIdx);
   };
   if (pr.continuous) {
+    const Source &src = sources[pr.pre];
+    double *slot = ring.slot((k + 1) % ringSlots, post.n) + pr.postFirst;
+    if (src.analog) {
+      // An analog source's x_c(t_{k+1}) (collect sampled it) is the input of step k+1.
+      const double *x = src.analog->values().data() + pr.preFirst;
+      for (uint32_t i = 0; i < table.preSize; ++i) {
+        uint64_t b, e;
+        part(i, b, e);
+        for (uint64_t q = b; q < e; ++q) slot[postIdx[q]] += x[i] * table.weight[q];
+      }
+      return 0;
+    }
     // A current source holds its amplitude onto its targets while it is on: as input for
     // the next step.
-    const Source &src = sources[pr.pre];
     double tNext = double(k + 1) * dt;
     if (tNext >= src.startMs && tNext < src.stopMs) {
-      double *slot = ring.slot((k + 1) % ringSlots, post.n) + pr.postFirst;
       for (uint32_t i = 0; i < table.preSize; ++i) {
         uint64_t b, e;
         part(i, b, e);
@@ -1014,7 +1058,7 @@ uint64_t Simulation::Impl::deliverProjection(const Projection &pr, const Index *
     return 0;
   }
   const std::vector<uint32_t> &spikes = pr.fromSource ? sources[pr.pre].spikes : pops[pr.pre].spikes;
-  const std::vector<uint32_t> *mult = pr.fromSource ? &sources[pr.pre].multiplicity : nullptr;
+  const std::vector<int32_t> *mult = pr.fromSource ? &sources[pr.pre].multiplicity : nullptr;
   uint64_t events = 0;
   // Arrival = stamp (k+1) + D; a state target reads it in step arrival-1, an input in step
   // arrival.
@@ -1049,7 +1093,7 @@ void Simulation::Impl::record(uint64_t k) {
   for (const Source &s : sources)
     if (spikesRecorded[s.index])
       for (size_t q = 0; q < s.spikes.size(); ++q)
-        for (uint32_t m = 0; m < s.multiplicity[q]; ++m) spikeLog.push_back({k + 1, s.index, s.spikes[q]});
+        for (int64_t m = std::abs(int64_t(s.multiplicity[q])); m > 0; --m) spikeLog.push_back({k + 1, s.index, s.spikes[q]});
   // 8: recorders sample the state at t_{k+1} (synapse recorders sampled in plasticity()).
   for (Recorder &r : recorders)
     if (r.projection < 0) sample(r, k);
@@ -1073,7 +1117,8 @@ void Simulation::Impl::sample(Recorder &r, uint64_t k) {
 //
 // A checkpoint holds everything a continuation needs that is not rebuilt identically from
 // the model and the seed: the step reached, every state, refractory counters, pending
-// arrivals in the delay rings and the position of spike-array sources. Weights are static
+// arrivals in the delay rings, the position of spike-array sources and the state of analog
+// encoders (delta's counts, sigma-delta's integrals and thresholds). Weights are static
 // here and rebuilt from the seed, so a checkpoint is only valid for the same network, seed
 // and dt (checked). The format is this build's native binary layout, version 1.
 
@@ -1143,6 +1188,9 @@ void Simulation::Impl::saveState(const std::string &path) const {
   }
   w.pod(uint64_t(sources.size()));
   for (const Source &src : sources) w.vec(std::vector<uint64_t>(src.cursor.begin(), src.cursor.end()));
+  for (const Source &src : sources)
+    if (src.analog)
+      for (const std::vector<double> *v : src.analog->checkpointArrays()) w.vec(*v);
   for (const Projection &pr : projections) {
     if (!pr.plastic) continue;
     std::vector<std::vector<double> *> values;
@@ -1202,6 +1250,13 @@ void Simulation::Impl::loadState(const std::string &path) {
     if (c.size() != src.cursor.size()) mismatch("source '" + src.vertex->name + "'");
     src.cursor.assign(c.begin(), c.end());
   }
+  for (Source &src : sources)
+    if (src.analog)
+      for (std::vector<double> *v : src.analog->checkpointArrays()) {
+        std::vector<double> x = r.vec<double>();
+        if (x.size() != v->size()) mismatch("source '" + src.vertex->name + "'");
+        *v = std::move(x);
+      }
   for (Projection &pr : projections) {
     if (!pr.plastic) continue;
     auto same = [&](auto &to, auto from) {
