@@ -94,10 +94,12 @@ struct Population {
   // Arrivals: per target state (jumps) and per input, a ring of slots [slot][neuron], for
   // the states and inputs some projection targets (the kernel is compiled knowing which).
   // The kernel consumes what it reads (stores +0.0), so a slot is clean when it comes round.
+  // A segment input has `width` entries per neuron (its segments, [i * width + s]).
   struct Ring {
     std::vector<double> data;
+    uint32_t width = 1;
     bool used() const { return !data.empty(); }
-    double *slot(uint64_t k, uint32_t n) { return data.data() + k * n; }
+    double *slot(uint64_t k, uint32_t n) { return data.data() + k * n * width; }
   };
   std::vector<Ring> jumpRing, inputRing;
   std::vector<double *> statePtr, paramPtr, internalPtr, inputPtr, jumpPtr, propPtr;
@@ -133,6 +135,9 @@ struct Projection {
   runtime::SynapseTable table;
   bool toInput = false;          // onto an input port (else a state)
   int target = -1;
+  // Onto a segment input: targets per post neuron (its segments); post indices and
+  // postFirst count (neuron, segment) targets, neuron * width + segment.
+  uint32_t width = 1;
   bool continuous = false;       // a current source: delivers every step it is on
   // Delivery's fast paths: one delay (in steps) or one weight for every synapse.
   std::optional<uint32_t> uniformDelay;
@@ -385,6 +390,8 @@ cpu::KernelSpec Simulation::Impl::buildPopulation(Population &p) {
     if (&pops[pr.post] == &p) (pr.toInput ? spec.inputs : spec.jumps)[size_t(pr.target)] = cpu::Arrivals::Present;
   p.jumpRing.assign(ns, {});
   p.inputRing.assign(m.inputs.size(), {});
+  for (size_t k = 0; k < m.inputs.size(); ++k)
+    if (m.inputs[k].segment >= 0) p.inputRing[k].width = uint32_t(m.segments[size_t(m.inputs[k].segment)].size);
   return spec;
 }
 
@@ -452,6 +459,11 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
     pr.target = e.onto.index;
     if (e.onto.inputKind != "current" && e.onto.inputKind != "conductance" && e.onto.inputKind != "continuous")
       throw SimulationError("delivering onto a '" + e.onto.inputKind + "' input is not supported by target cpu", e.onto.range);
+  } else if (e.onto.kind == graph::Onto::SegmentMember && e.onto.index >= 0 && e.onto.segments > 0) {
+    pr.toInput = true;
+    pr.target = e.onto.index;
+    pr.width = uint32_t(e.onto.segments);
+    pr.postFirst = e.post.first * pr.width;
   } else {
     throw SimulationError("this 'onto' target is not supported by target cpu", e.onto.range.valid() ? e.onto.range : e.range);
   }
@@ -468,6 +480,10 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
                                         : "a continuous synapse onto a state (not an input) is not supported by target cpu",
                           pr.fromSource ? e.range : e.onto.range);
   const bool plastic = syn && !coupling && (!syn->states.empty() || !syn->odes.empty() || !syn->continuous.empty());
+  if ((plastic || coupling) && pr.width > 1)
+    throw SimulationError(std::string(plastic ? "a synapse with state" : "a continuous synapse") +
+                              " onto a segment is not supported by target cpu",
+                          e.onto.range);
   ir::NodeRef deliver;
   if (syn && !plastic && !coupling) {
     for (const ir::EventBlock &ev : syn->events) {
@@ -496,7 +512,8 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
   std::string qname = qualified(preV.name + "->" + postV.name + "#" + std::to_string(e.id));
   ps.name = net.name + ": " + preV.name + " -> " + postV.name;
   ps.preSize = e.pre.size();
-  ps.postSize = e.post.size();
+  ps.postSize = e.post.size() * pr.width;
+  ps.segments = pr.width > 1 ? pr.width : 0;
   ps.samePopulation = e.connector.samePopulation;
   ps.selfOffset = int64_t(e.pre.first) - int64_t(e.post.first);
   ps.seed = seed;
@@ -559,7 +576,7 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
           ev.rng = &argRng[a];
           ev.entity = s;
           ev.i = i;
-          ev.j = pr.table.post[s];
+          ev.j = pr.table.post[s] / pr.width;
           ev.env.param = [&](int q) { return args[q]; };
           args[a] = int(a) == fileParam ? fileWeight[s] : ev(e.args[a].node);
           if (plastic || coupling) synParams[a].push_back(args[a]);
@@ -583,7 +600,7 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
             ev.rng = &stateRng[k];
             ev.entity = s;
             ev.i = i;
-            ev.j = pr.table.post[s];
+            ev.j = pr.table.post[s] / pr.width;
             ev.env.param = [&](int q) { return args[q]; };
             ev.env.internal = [&](int q) { return internals[q]; };
             ev.env.state = [&](int q) { return synStates[q][s]; };
@@ -602,7 +619,7 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
         ev.rng = &drng;
         ev.entity = s;
         ev.i = i;
-        ev.j = pr.table.post[s];
+        ev.j = pr.table.post[s] / pr.width;
         pr.table.delaySteps[s] = runtime::delayToSteps(ev(e.delay.node), dt);
       }
     }
@@ -789,7 +806,7 @@ void Simulation::build(KernelProvider &kernels, Timings &timings) {
   for (const Projection &pr : s.projections) {
     Population &p = s.pops[pr.post];
     Population::Ring &r = pr.toInput ? p.inputRing[pr.target] : p.jumpRing[pr.target];
-    if (!r.used()) r.data.assign(size_t(s.ringSlots) * p.n, 0);
+    if (!r.used()) r.data.assign(size_t(s.ringSlots) * p.n * r.width, 0);
   }
   for (Population &p : s.pops) {
     p.statePtr.clear();
@@ -959,8 +976,8 @@ uint64_t Simulation::Impl::deliverProjection(const Projection &pr, const Index *
   const runtime::SynapseTable &table = pr.table;
   // This thread's targets as post indices of the projection: [lo, hi). Rows are sorted by
   // post index, so they are a contiguous part of each row.
-  int64_t lo = int64_t(uint64_t(post.n) * t / threads) - pr.postFirst;
-  int64_t hi = int64_t(uint64_t(post.n) * (t + 1) / threads) - pr.postFirst;
+  int64_t lo = int64_t(uint64_t(post.n) * t / threads * pr.width) - pr.postFirst;
+  int64_t hi = int64_t(uint64_t(post.n) * (t + 1) / threads * pr.width) - pr.postFirst;
   lo = std::clamp<int64_t>(lo, 0, table.postSize);
   hi = std::clamp<int64_t>(hi, 0, table.postSize);
   if (lo >= hi) return 0;
