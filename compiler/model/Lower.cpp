@@ -1,5 +1,6 @@
 #include "Lower.h"
 
+#include "ASTPrinter.h"
 #include "FoldThreshold.h"
 #include "OdeAnalysis.h"
 
@@ -165,6 +166,12 @@ private:
       }
       [[fallthrough]];
     default:
+      if (int g = segmentRead(e); g >= 0) {
+        unsupported("'" + exprToString(e) + "': one segment of '" + segs_[g].name +
+                        "' (only reductions over all segments: any, all, count, sum, mean, min, max)",
+                    e.range);
+        return constant(NAN);
+      }
       unsupported("this expression (vectors, members, lists)", e.range);
       return constant(NAN);
     }

@@ -480,7 +480,7 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
                                         : "a continuous synapse onto a state (not an input) is not supported by target cpu",
                           pr.fromSource ? e.range : e.onto.range);
   const bool plastic = syn && !coupling && (!syn->states.empty() || !syn->odes.empty() || !syn->continuous.empty());
-  if ((plastic || coupling) && pr.width > 1)
+  if ((plastic || coupling) && e.onto.kind == graph::Onto::SegmentMember)
     throw SimulationError(std::string(plastic ? "a synapse with state" : "a continuous synapse") +
                               " onto a segment is not supported by target cpu",
                           e.onto.range);
@@ -513,7 +513,7 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
   ps.name = net.name + ": " + preV.name + " -> " + postV.name;
   ps.preSize = e.pre.size();
   ps.postSize = e.post.size() * pr.width;
-  ps.segments = pr.width > 1 ? pr.width : 0;
+  ps.segments = e.onto.kind == graph::Onto::SegmentMember ? pr.width : 0;
   ps.samePopulation = e.connector.samePopulation;
   ps.selfOffset = int64_t(e.pre.first) - int64_t(e.post.first);
   ps.seed = seed;
