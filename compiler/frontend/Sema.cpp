@@ -2319,25 +2319,35 @@ SemaResult Sema::run(const std::vector<SemaModuleInput> &modules) {
   for (auto &[info, module] : models) {
     ModelSummary ms;
     ms.def = info->def;
-    for (Symbol *s : info->members) {
-      MemberInfo m;
-      switch (s->kind) {
-      case SymKind::Param: m.kind = MemberInfo::Param; break;
-      case SymKind::State: m.kind = MemberInfo::State; break;
-      case SymKind::Internal: m.kind = MemberInfo::Internal; break;
-      case SymKind::Port: m.kind = MemberInfo::Input; break;
-      case SymKind::Alias: m.kind = MemberInfo::Alias; break;
-      case SymKind::Segment: m.kind = MemberInfo::Segment; break;
-      default: continue;
-      }
-      m.name = s->name;
-      m.type = s->type;
-      m.inputKind = s->portKind;
-      m.init = s->init;
-      m.generic = s->generic;
-      m.range = s->range;
-      ms.members.push_back(std::move(m));
-    }
+    // A segment carries its own members (one level: segments do not nest).
+    std::function<void(const ModelInfo &, std::vector<MemberInfo> &)> membersOf =
+        [&](const ModelInfo &owner, std::vector<MemberInfo> &out) {
+          for (Symbol *s : owner.members) {
+            MemberInfo m;
+            switch (s->kind) {
+            case SymKind::Param: m.kind = MemberInfo::Param; break;
+            case SymKind::State: m.kind = MemberInfo::State; break;
+            case SymKind::Internal: m.kind = MemberInfo::Internal; break;
+            case SymKind::Port: m.kind = MemberInfo::Input; break;
+            case SymKind::Alias: m.kind = MemberInfo::Alias; break;
+            case SymKind::Segment: m.kind = MemberInfo::Segment; break;
+            default: continue;
+            }
+            m.name = s->name;
+            m.type = s->type;
+            m.inputKind = s->portKind;
+            m.init = s->init;
+            m.generic = s->generic;
+            m.range = s->range;
+            if (s->kind == SymKind::Segment && s->model) {
+              m.segmentSize = s->size;
+              m.segmentItem = s->model->segmentItem;
+              membersOf(*s->model, m.segmentMembers);
+            }
+            out.push_back(std::move(m));
+          }
+        };
+    membersOf(*info, ms.members);
     for (Symbol *f : info->functions) {
       MemberInfo m;
       m.kind = MemberInfo::Function;

@@ -40,6 +40,10 @@ struct MemberInfo {
   const FunctionDef *function = nullptr;
   bool generic = false;               // synapse parameter of type `quantity`
   SourceRange range;
+  // Segment: its size (0 when sema rejected it), its item and its own members.
+  int segmentSize = 0;
+  const ModelItem *segmentItem = nullptr;
+  std::vector<MemberInfo> segmentMembers;
 };
 
 struct ModelSummary {

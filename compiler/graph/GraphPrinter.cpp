@@ -132,6 +132,9 @@ std::string ontoText(const Onto &o) {
   case Onto::Input:
     return o.member + " (" + o.inputKind + " input " + std::to_string(o.index) + ", " + unitName(o.unit) + ")";
   case Onto::SegmentMember:
+    if (o.index >= 0)
+      return o.segment + "." + o.member + " (" + o.inputKind + " input " + std::to_string(o.index) + " of " +
+             std::to_string(o.segments) + " segments, " + unitName(o.unit) + ")";
     return o.segment + "." + o.member + " (segment member, " + unitName(o.unit) + ")";
   }
   return "?";

@@ -539,10 +539,19 @@ private:
         }
       return;
     }
-    // `segment.member`: segments are not in the model IR yet; the unit comes from the AST.
+    // `segment.member`: a segment's input is in the model IR as "segment.member"; anything
+    // else (a segment state) is not: then the unit comes from the AST.
     o.kind = Onto::SegmentMember;
     o.segment = it.onto[0];
     o.member = it.onto[1];
+    for (size_t k = 0; k < m.inputs.size(); ++k)
+      if (m.inputs[k].segment >= 0 && m.inputs[k].name == o.segment + "." + o.member) {
+        o.index = static_cast<int>(k);
+        o.unit = unitOfType(m.inputs[k].type);
+        o.inputKind = m.inputs[k].inputKind;
+        o.segments = m.segments[size_t(m.inputs[k].segment)].size;
+        return;
+      }
     for (const ModelItem &seg : sema_.models[post.model].def->items) {
       if (seg.kind != ItemKind::Segment || seg.name != o.segment) continue;
       for (const ModelItem &x : seg.items) {

@@ -140,7 +140,10 @@ struct Connector {
 /// What `onto` names in the postsynaptic model.
 struct Onto {
   enum Kind { None, State, Input, SegmentMember } kind = None;
-  int index = -1;                  // State/Input: into the post model's states / inputs
+  int index = -1;                  // State/Input: into the post model's states / inputs;
+                                   // SegmentMember: the segment's input in the model's inputs
+                                   // (-1: not an input)
+  int segments = 0;                // SegmentMember input: the size of the segment array
   std::string segment, member;     // SegmentMember: `dend.active`; otherwise member only
   Unit unit;                       // the target's declared unit
   std::string inputKind;           // Input: current, conductance, spike, continuous, ...

@@ -1,5 +1,6 @@
 #include "Lower.h"
 
+#include "ASTPrinter.h"
 #include "FoldThreshold.h"
 #include "OdeAnalysis.h"
 
@@ -78,11 +79,14 @@ public:
       case MemberInfo::Input: slots_[mi.name] = {Op::Input, int(m.inputs.size())}; m.inputs.push_back(v); break;
       case MemberInfo::Alias: aliases_[mi.name] = &mi; break;
       case MemberInfo::Function: functions_[mi.name] = mi.function; break;
-      case MemberInfo::Segment: m.unsupported.push_back({"segment '" + mi.name + "'", mi.range}); break;
+      case MemberInfo::Segment: break; // below, once the neuron's own slots are known
       }
       if (mi.type.vectorSize > 0 && mi.kind != MemberInfo::Segment)
         m.unsupported.push_back({"vector '" + mi.name + "'", mi.range});
     }
+    // Segments: their inputs after the neuron's.
+    for (const MemberInfo &mi : ms.members)
+      if (mi.kind == MemberInfo::Segment) declareSegment(mi);
     // Initial values, converted to the declared unit.
     for (const MemberInfo &mi : ms.members) {
       if (!mi.init || mi.kind == MemberInfo::Alias || mi.kind == MemberInfo::Segment || mi.kind == MemberInfo::Function)
@@ -93,6 +97,7 @@ public:
       // A generic (`quantity`) default keeps its own unit: the connect decides.
       vars[idx].init = mi.generic ? expr(*mi.init) : convert(expr(*mi.init), mi.init->type, mi.type.unit);
     }
+    for (SegmentScope &sc : segs_) segmentItems(sc);
     for (const ModelItem &it : ms.def->items) item(it);
     analyzeOdes(m, diags_);
     foldThreshold(m);
@@ -149,8 +154,24 @@ private:
       // A network reads `Pop.x`, the member over the whole population (a vector).
       if (net_ && e.children[0]->kind == ExprKind::Name)
         return leaf(Op::PopulationMember, -1, e.children[0]->text + "." + e.member);
+      if (int g = segmentOf(e); g >= 0) {
+        // `dend.x` stands for one segment's x inside a reduction over dend.
+        if (g != reduceSeg_) {
+          unsupported("'" + segs_[g].name + "." + e.member + "' outside a reduction (any, all, count, sum, mean, min, max)", e.range);
+          return constant(NAN);
+        }
+        SegmentScope &sc = segs_[g];
+        if (e.member == "fired") return m_->segments[g].threshold ? m_->segments[g].threshold : constant(0);
+        if (auto f = sc.members.find(e.member); f != sc.members.end()) return segmentMember(sc, *f->second, e.range);
+      }
       [[fallthrough]];
     default:
+      if (int g = segmentRead(e); g >= 0) {
+        unsupported("'" + exprToString(e) + "': one segment of '" + segs_[g].name +
+                        "' (only reductions over all segments: any, all, count, sum, mean, min, max)",
+                    e.range);
+        return constant(NAN);
+      }
       unsupported("this expression (vectors, members, lists)", e.range);
       return constant(NAN);
     }
@@ -159,6 +180,8 @@ private:
   NodeRef name(const soma::Expr &e) {
     for (auto it = locals_.rbegin(); it != locals_.rend(); ++it)
       if (auto f = it->find(e.text); f != it->end()) return f->second;
+    if (inSeg_)
+      if (auto f = inSeg_->members.find(e.text); f != inSeg_->members.end()) return segmentMember(*inSeg_, *f->second, e.range);
     if (auto s = slots_.find(e.text); s != slots_.end()) return leaf(s->second.first, s->second.second);
     if (auto a = aliases_.find(e.text); a != aliases_.end()) {
       // Aliases are inlined; the lowered tree is shared by every use.
@@ -265,6 +288,18 @@ private:
       for (auto *a : args)
         ps.push_back(fn == "lognormal" ? dimensionless(*a) : convert(expr(*a), a->type, e.type.unit));
       return distribution(fn, draws_++, std::move(ps));
+    }
+    if (!net_ && args.size() == 1 && args[0]->type.vectorSize > 0 &&
+        (fn == "sum" || fn == "mean" || fn == "any" || fn == "all" || fn == "count" || fn == "min" || fn == "max")) {
+      // A reduction over a segment array: the value of one segment, reduced over all.
+      int g = segmentRead(*args[0]);
+      if (g >= 0) {
+        int saved = reduceSeg_;
+        reduceSeg_ = g;
+        NodeRef element = expr(*args[0]);
+        reduceSeg_ = saved;
+        return segmentReduce(fn, g, element);
+      }
     }
     if (net_ && (fn == "sum" || fn == "mean" || fn == "any" || fn == "all" || fn == "count" || fn == "top_k" ||
                  fn == "min" || fn == "max")) {
@@ -388,6 +423,110 @@ private:
 
   void unsupported(const std::string &what, SourceRange r) { m_->unsupported.push_back({what, r}); }
 
+  // ---- segments
+  /// A segment array while lowering: its members by name, and the inlined values of its
+  /// parameters, internals and aliases.
+  struct SegmentScope {
+    int index = -1;
+    std::string name;
+    const MemberInfo *info = nullptr;
+    std::map<std::string, const MemberInfo *> members;
+    std::map<std::string, int> inputs;        // name -> Model::inputs index
+    std::map<std::string, NodeRef> values;    // inlined parameters, internals, aliases
+  };
+
+  /// Appends the segment's inputs to the model's and records its names.
+  void declareSegment(const MemberInfo &mi) {
+    Model &m = *m_;
+    SegmentScope sc;
+    sc.index = int(m.segments.size());
+    sc.name = mi.name;
+    sc.info = &mi;
+    Segment g;
+    g.name = mi.name;
+    g.size = mi.segmentSize;
+    g.range = mi.range;
+    for (const MemberInfo &x : mi.segmentMembers) {
+      sc.members[x.name] = &x;
+      if (x.kind != MemberInfo::Input) continue;
+      if (x.inputKind != "current" && x.inputKind != "conductance")
+        unsupported("a '" + x.inputKind + "' input of a segment (segments sum what arrives: current, conductance)", x.range);
+      Variable v{mi.name + "." + x.name, x.type, nullptr, x.inputKind, x.range};
+      v.segment = sc.index;
+      sc.inputs[x.name] = int(m.inputs.size());
+      g.inputs.push_back(int(m.inputs.size()));
+      m.inputs.push_back(std::move(v));
+    }
+    m.segments.push_back(std::move(g));
+    segs_.push_back(std::move(sc));
+  }
+
+  /// The threshold of a segment, and what of its items this lowering cannot express.
+  void segmentItems(SegmentScope &sc) {
+    if (!sc.info->segmentItem) return;
+    SegmentScope *saved = inSeg_;
+    inSeg_ = &sc;
+    for (const ModelItem &it : sc.info->segmentItem->items) {
+      switch (it.kind) {
+      case ItemKind::Parameter: case ItemKind::Internal: case ItemKind::Input: break;
+      case ItemKind::Threshold: m_->segments[sc.index].threshold = expr(*it.expr); break;
+      case ItemKind::Dynamics: {
+        bool odes = false;
+        for (const StmtPtr &st : it.stmts) odes = odes || st->kind == StmtKind::Ode;
+        if (odes) unsupported("dynamics in segment '" + sc.name + "'", it.range);
+        break;
+      }
+      case ItemKind::State: unsupported("a state in segment '" + sc.name + "'", it.range); break;
+      case ItemKind::Update: unsupported("an 'update' block in segment '" + sc.name + "'", it.range); break;
+      case ItemKind::Reset: unsupported("a 'reset' block in segment '" + sc.name + "'", it.range); break;
+      case ItemKind::On: unsupported("an 'on' block in segment '" + sc.name + "'", it.range); break;
+      default: unsupported("this item in segment '" + sc.name + "'", it.range); break;
+      }
+    }
+    inSeg_ = saved;
+  }
+
+  /// One segment's value of member `x`: an input leaf, or an inlined parameter, internal or
+  /// alias (a segment's parameters take their defaults: a population cannot set them).
+  NodeRef segmentMember(SegmentScope &sc, const MemberInfo &x, SourceRange use) {
+    if (x.kind == MemberInfo::Input) return leaf(Op::Input, sc.inputs.at(x.name));
+    if (x.kind == MemberInfo::State) {
+      unsupported("segment state '" + sc.name + "." + x.name + "'", use);
+      return constant(NAN);
+    }
+    if (auto it = sc.values.find(x.name); it != sc.values.end()) return it->second;
+    if (!x.init) {
+      unsupported("segment parameter '" + sc.name + "." + x.name + "' without a default", x.range);
+      return constant(NAN);
+    }
+    SegmentScope *saved = inSeg_;
+    inSeg_ = &sc; // its default reads the segment's names
+    NodeRef v = convert(expr(*x.init), x.init->type, x.type.unit);
+    inSeg_ = saved;
+    sc.values[x.name] = v;
+    return v;
+  }
+
+  /// The segment array `dend` of a member expression `dend.x`, or -1.
+  int segmentOf(const soma::Expr &e) const {
+    if (e.kind != ExprKind::Member || e.children[0]->kind != ExprKind::Name) return -1;
+    const std::string &base = e.children[0]->text;
+    for (auto it = locals_.rbegin(); it != locals_.rend(); ++it)
+      if (it->count(base)) return -1;
+    for (const SegmentScope &sc : segs_)
+      if (sc.name == base) return sc.index;
+    return -1;
+  }
+
+  /// The segment array an expression reads (the first found), or -1.
+  int segmentRead(const soma::Expr &e) const {
+    if (int g = segmentOf(e); g >= 0) return g;
+    for (const ExprPtr &c : e.children)
+      if (c)
+        if (int g = segmentRead(*c); g >= 0) return g;
+    return -1;
+  }
+
   const SemaResult &sema_;
   DiagnosticEngine &diags_;
   Model *m_ = nullptr;
@@ -397,6 +536,9 @@ private:
   std::map<std::string, NodeRef> aliasNodes_;
   std::map<std::string, const FunctionDef *> functions_;
   std::vector<std::map<std::string, NodeRef>> locals_;
+  std::vector<SegmentScope> segs_;
+  SegmentScope *inSeg_ = nullptr;        // lowering a segment's own item
+  int reduceSeg_ = -1;                   // lowering the element of a reduction over this array
   int draws_ = 0;
   // Network expressions only.
   const NetworkExprContext *net_ = nullptr;

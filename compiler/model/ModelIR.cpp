@@ -45,6 +45,10 @@ double applyBinary(Op op, double a, double b) {
 NodeRef constant(double v) { return make(Op::Const, {}, v); }
 NodeRef leaf(Op op, int index, std::string name) { return make(op, {}, 0, index, std::move(name)); }
 
+NodeRef segmentReduce(std::string fn, int segment, NodeRef element) {
+  return make(Op::SegmentReduce, {std::move(element)}, 0, segment, std::move(fn));
+}
+
 NodeRef distribution(std::string kind, int draw, std::vector<NodeRef> params) {
   return make(Op::Distribution, std::move(params), 0, draw, std::move(kind));
 }
@@ -120,6 +124,7 @@ NodeRef derivative(const NodeRef &n, int state, bool piecewise) {
   switch (n->op) {
   case Op::Const: case Op::Param: case Op::Internal: case Op::Input: case Op::Time: case Op::Dt:
   case Op::PreState: case Op::PostState: case Op::Random:
+  case Op::SegmentReduce: // a segment's value reads no state of the neuron
     return constant(0);
   case Op::State: return constant(n->index == state ? 1 : 0);
   case Op::Neg: {
@@ -222,6 +227,7 @@ NodeRef substitute(const NodeRef &n, const std::vector<NodeRef> &values) {
   case Op::Select: return select(args[0], args[1], args[2]);
   case Op::Call: return call(n->name, args);
   case Op::Distribution: return distribution(n->name, n->index, args);
+  case Op::SegmentReduce: return segmentReduce(n->name, n->index, args[0]);
   default:
     if (args.size() == 2) return binary(n->op, args[0], args[1]);
     return make(n->op, args, n->value, n->index, n->name);
@@ -302,6 +308,11 @@ void print(const NodeRef &n, const Model &m, std::string &out, int minPrec) {
   case Op::PreIndex: out += 'i'; break;
   case Op::PostIndex: out += 'j'; break;
   case Op::PopulationMember: out += n->name; break;
+  case Op::SegmentReduce:
+    out += n->name + "(" + m.segments[n->index].name + "[k]: ";
+    print(n->args[0], m, out, 0);
+    out += ')';
+    break;
   case Op::Distribution:
     out += n->name + "#" + std::to_string(n->index) + "(";
     for (size_t i = 0; i < n->args.size(); ++i) {
@@ -414,6 +425,11 @@ void printModel(const Model &m, std::ostream &out) {
   if (m.isSynapse) {
     SynapseScheme scheme = synapseScheme(m);
     out << "  scheme: " << (scheme.eventDriven ? "event-driven" : "per step") << " (" << scheme.why << ")\n";
+  }
+  for (const Segment &g : m.segments) {
+    out << "  segment " << g.name << "[" << g.size << "]:";
+    for (size_t i = 0; i < g.inputs.size(); ++i) out << (i ? ", " : " inputs ") << m.inputs[g.inputs[i]].name;
+    out << "; fires when " << (g.threshold ? toString(g.threshold, m) : std::string("never")) << '\n';
   }
   if (m.threshold) out << "  threshold " << toString(m.threshold, m) << '\n';
   if (m.thresholdUnfolded)

@@ -33,6 +33,11 @@ enum class Op {
                                 //   parameters (in the unit of the result); index: draw number
   PopulationMember,             // name: "Pop.member", the member over a whole population (a
                                 //   vector; only under reductions in signals)
+  // Neurons with segments.
+  SegmentReduce,                // name: any | all | count | sum | mean | min | max; index:
+                                //   the segment array (Model::segments); args[0]: the value
+                                //   of one segment, reading that segment's inputs (Op::Input
+                                //   of the segment's inputs) and uniform values only
 };
 
 struct Node;
@@ -54,6 +59,8 @@ NodeRef unary(Op op, NodeRef a);
 NodeRef binary(Op op, NodeRef a, NodeRef b);
 NodeRef select(NodeRef c, NodeRef a, NodeRef b);
 NodeRef call(std::string fn, std::vector<NodeRef> args);
+/// A reduction over a neuron's segment array `segment` of the per-segment `element`.
+NodeRef segmentReduce(std::string fn, int segment, NodeRef element);
 /// A draw from a distribution (network values): never folded.
 NodeRef distribution(std::string kind, int draw, std::vector<NodeRef> params);
 
@@ -79,6 +86,8 @@ struct Variable {
   NodeRef init;                 // default / initial value (may be null)
   std::string inputKind;        // inputs only
   SourceRange range;
+  int segment = -1;             // inputs only: the segment array it belongs to (its name is
+                                //   "SEGMENT.member"; one value per segment of each neuron)
 };
 
 struct Stmt;
@@ -132,6 +141,19 @@ struct EventBlock {
   SourceRange range;
 };
 
+/// `segment NAME[size] { … }` of a neuron: `size` compartments that count their own inputs.
+/// Its inputs are appended to Model::inputs (Variable::segment says whose); its parameters,
+/// internals and aliases are inlined. `threshold` is the value of `NAME.fired` for one
+/// segment: it reads that segment's inputs and values fixed before the run (parameters,
+/// internals, constants) only. Null: the segment never fires.
+struct Segment {
+  std::string name;
+  int size = 0;
+  std::vector<int> inputs;      // indices into Model::inputs
+  NodeRef threshold;
+  SourceRange range;
+};
+
 /// A construct this lowering cannot express yet; a target reports it as unsupported.
 struct Unsupported {
   std::string what;
@@ -153,6 +175,7 @@ struct Model {
   NodeRef refractory;           // in ms; null: none
   std::vector<int> clamps;      // states held during refractoriness
   std::vector<EventBlock> events;
+  std::vector<Segment> segments;
   std::vector<Unsupported> unsupported;
 };
 

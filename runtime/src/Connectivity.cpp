@@ -29,14 +29,20 @@ constexpr uint32_t kNoSkip = UINT32_MAX;
 struct Candidates {
   uint32_t size;
   uint32_t skip;
-  uint32_t at(uint64_t c) const { return uint32_t(c >= skip ? c + 1 : c); }
+  uint32_t width = 1;  // the excluded run: the segments of one neuron, or one neuron
+  uint32_t at(uint64_t c) const { return uint32_t(c >= skip ? c + width : c); }
 };
 
-/// `self` is the neuron itself as an index of the other side, possibly outside it (slices).
-Candidates candidatesOf(int64_t self, uint32_t populationSize, bool excludeSelf) {
-  if (excludeSelf && self >= 0 && self < int64_t(populationSize)) return {populationSize - 1, uint32_t(self)};
-  return {populationSize, kNoSkip};
+/// `self` is the neuron itself as an index of the other side, possibly outside it (slices);
+/// `width` targets stand for one neuron on that side (its segments).
+Candidates candidatesOf(int64_t self, uint32_t populationSize, bool excludeSelf, uint32_t width = 1) {
+  if (excludeSelf && self >= 0 && self * int64_t(width) < int64_t(populationSize))
+    return {populationSize - width, uint32_t(self) * width, width};
+  return {populationSize, kNoSkip, 1};
 }
+
+/// Targets per post neuron: its segments, or 1.
+uint32_t widthOf(const ProjectionSpec &p) { return p.segments ? p.segments : 1; }
 
 /// Appends k candidate numbers in [0, n) for `entity`: without replacement by Floyd's
 /// algorithm (each k-subset equally likely, exactly k draws), else k independent draws.
@@ -98,7 +104,7 @@ void rowWise(SynapseTable &t, const ProjectionSpec &p, bool excludeSelf,
   std::vector<uint32_t> row;
   for (uint32_t i = 0; i < p.preSize; ++i) {
     row.clear();
-    makeRow(i, candidatesOf(int64_t(i) + p.selfOffset, p.postSize, excludeSelf && p.samePopulation), row);
+    makeRow(i, candidatesOf(int64_t(i) + p.selfOffset, p.postSize, excludeSelf && p.samePopulation, widthOf(p)), row);
     if (!std::is_sorted(row.begin(), row.end())) std::sort(row.begin(), row.end()); // equal posts are interchangeable here
     t.post.insert(t.post.end(), row.begin(), row.end());
     t.rowOffsets[size_t(i) + 1] = t.post.size();
@@ -123,7 +129,7 @@ SynapseTable generate(const ConnectorSpec &c, const ProjectionSpec &p, Options o
     if (p.preSize != p.postSize)
       fail(p, "one_to_one needs populations of equal size, got " + std::to_string(p.preSize) + " and " +
                   std::to_string(p.postSize));
-    if (p.samePopulation && p.selfOffset == 0 && !o.allowSelf)
+    if (p.samePopulation && p.selfOffset == 0 && !o.allowSelf && !p.segments)
       fail(p, "one_to_one from a population onto itself makes only self-connections; set allow_self");
     rowWise(t, p, false, [](uint32_t i, Candidates, std::vector<uint32_t> &row) { row.push_back(i); });
     break;
@@ -153,9 +159,11 @@ SynapseTable generate(const ConnectorSpec &c, const ProjectionSpec &p, Options o
     const bool in = c.kind == ConnectorKind::FixedIndegree;
     const uint32_t k = c.degree, others = in ? p.preSize : p.postSize;
     // Candidates of the row with the fewest: one less where the neuron itself is among them.
-    const int64_t selfLo = p.selfOffset, selfHi = p.selfOffset + int64_t(p.preSize); // pre, as post indices
-    const bool someRowHasSelf = excludeSelf && p.samePopulation && selfLo < int64_t(p.postSize) && selfHi > 0;
-    const uint32_t n = others - (someRowHasSelf && others > 0 ? 1 : 0);
+    const uint32_t w = widthOf(p);
+    const int64_t selfLo = p.selfOffset, selfHi = p.selfOffset + int64_t(p.preSize); // pre, as post neurons
+    const bool someRowHasSelf = excludeSelf && p.samePopulation && selfLo < int64_t(p.postSize / w) && selfHi > 0;
+    const uint32_t excluded = in ? 1 : w; // a pre neuron, or the segments of a post neuron
+    const uint32_t n = others - (someRowHasSelf && others >= excluded ? excluded : 0);
     const char *name = in ? "fixed_indegree" : "fixed_outdegree";
     const uint32_t rows = in ? p.postSize : p.preSize;
     if (rows > 0 && k > 0 && n == 0)
@@ -177,7 +185,7 @@ SynapseTable generate(const ConnectorSpec &c, const ProjectionSpec &p, Options o
     pre.reserve(uint64_t(p.postSize) * k);
     for (uint32_t j = 0; j < p.postSize; ++j) {
       const size_t first = pre.size();
-      const Candidates cand = candidatesOf(int64_t(j) - p.selfOffset, p.preSize, excludeSelf && p.samePopulation);
+      const Candidates cand = candidatesOf(int64_t(j / w) - p.selfOffset, p.preSize, excludeSelf && p.samePopulation);
       sampleDegree(rs, j, cand.size, k, o.allowMultiple, mark, pre);
       for (size_t e = first; e < pre.size(); ++e) pre[e] = cand.at(pre[e]);
       post.insert(post.end(), pre.size() - first, j);
@@ -210,13 +218,13 @@ std::vector<std::string_view> splitFields(std::string_view line) {
   }
 }
 
-enum Column { kPre, kPost, kWeight, kDelay, kColumnCount };
-constexpr const char *kColumnNames[kColumnCount] = {"pre", "post", "weight", "delay_ms"};
+enum Column { kPre, kPost, kWeight, kDelay, kSegment, kColumnCount };
+constexpr const char *kColumnNames[kColumnCount] = {"pre", "post", "weight", "delay_ms", "segment"};
 
 /// Reads a connection CSV; every error names "source:line:".
 class CsvReader {
 public:
-  explicit CsvReader(std::string_view source) : source_(source) {}
+  CsvReader(std::string_view source, uint32_t segments) : source_(source), segments_(segments) {}
 
   [[noreturn]] void fail(uint64_t line, const std::string &message) const {
     throw RuntimeError(std::string(source_) + ":" + std::to_string(line) + ": " + message);
@@ -232,13 +240,16 @@ public:
       if (it == std::end(kColumnNames)) {
         if (!fields[f].empty() && (std::isdigit(static_cast<unsigned char>(fields[f][0]))))
           fail(line, "expected a header line naming the columns (pre,post[,weight][,delay_ms]) before the data");
-        fail(line, "unknown column '" + std::string(fields[f]) + "' (expected pre, post, weight, delay_ms)");
+        fail(line, "unknown column '" + std::string(fields[f]) + "' (expected pre, post, segment, weight, delay_ms)");
       }
       int &slot = at[size_t(it - std::begin(kColumnNames))];
       if (slot >= 0) fail(line, "column '" + std::string(fields[f]) + "' appears twice");
       slot = int(f);
     }
     if (at[kPre] < 0 || at[kPost] < 0) fail(line, "the header must name the columns 'pre' and 'post'");
+    if ((at[kSegment] >= 0) != (segments_ > 0))
+      fail(line, segments_ ? "the connect is onto segments: the header must name a column 'segment'"
+                           : "a 'segment' column, but the connect is not onto segments");
     columns_ = fields.size();
     return at;
   }
@@ -249,7 +260,7 @@ public:
     if (field.empty() || r.ec != std::errc() || r.ptr != field.data() + field.size())
       fail(line, std::string(what) + " index '" + std::string(field) + "' is not a non-negative integer");
     if (value >= size)
-      fail(line, std::string(what) + " index " + std::to_string(value) + " is out of range (population size " +
+      fail(line, std::string(what) + " index " + std::to_string(value) + " is out of range (" + (std::string(what) == "segment" ? "segments " : "population size ") +
                      std::to_string(size) + ")");
     return uint32_t(value);
   }
@@ -266,6 +277,7 @@ public:
 
 private:
   std::string_view source_;
+  uint32_t segments_ = 0;
   size_t columns_ = 0;
 };
 
@@ -274,7 +286,7 @@ private:
 SynapseTable buildSynapsesFromCsv(std::string_view text, std::string_view sourceName,
                                   const ConnectorSpec &connector, const ProjectionSpec &p) {
   const Options o = resolveOptions(connector, p);
-  CsvReader reader(sourceName);
+  CsvReader reader(sourceName, p.segments);
   std::array<int, kColumnCount> at{};
   bool haveHeader = false;
   std::vector<uint32_t> pre, post, delay, lineOf;
@@ -298,12 +310,12 @@ SynapseTable buildSynapsesFromCsv(std::string_view text, std::string_view source
       reader.fail(lineNo, "expected " + std::to_string(reader.columns()) + " fields, found " +
                               std::to_string(fields.size()));
     const uint32_t i = reader.index(lineNo, fields[size_t(at[kPre])], "pre", p.preSize);
-    const uint32_t j = reader.index(lineNo, fields[size_t(at[kPost])], "post", p.postSize);
+    const uint32_t j = reader.index(lineNo, fields[size_t(at[kPost])], "post", p.postSize / widthOf(p));
     if (!o.allowSelf && p.samePopulation && int64_t(i) + p.selfOffset == int64_t(j))
       reader.fail(lineNo, "self-connection " + std::to_string(i) + " -> " + std::to_string(j) +
                               " but allow_self is false");
     pre.push_back(i);
-    post.push_back(j);
+    post.push_back(p.segments ? j * p.segments + reader.index(lineNo, fields[size_t(at[kSegment])], "segment", p.segments) : j);
     lineOf.push_back(uint32_t(std::min<uint64_t>(lineNo, UINT32_MAX)));
     weight.push_back(at[kWeight] >= 0 ? reader.number(lineNo, fields[size_t(at[kWeight])], "weight") : p.weight);
     const double delayMs = at[kDelay] >= 0 ? reader.number(lineNo, fields[size_t(at[kDelay])], "delay_ms") : p.delayMs;

@@ -77,6 +77,41 @@ std::string unsupportedIn(const NodeRef &n) {
   return "";
 }
 
+/// What one segment's value (a segment threshold, the element of a reduction over segment
+/// array g) reads that the cpu target cannot: anything but g's inputs and values fixed
+/// before the run. "" when fine.
+std::string unsupportedInSegment(const NodeRef &n, const Model &m, int g) {
+  switch (n->op) {
+  case Op::State: return "the state '" + m.states[size_t(n->index)].name + "' in a segment's value";
+  case Op::Time: return "'t' in a segment's value";
+  case Op::Random: return "a random draw in a segment's value";
+  case Op::Input:
+    if (m.inputs[size_t(n->index)].segment != g)
+      return "the input '" + m.inputs[size_t(n->index)].name + "' in a value of segment '" + m.segments[size_t(g)].name + "'";
+    return "";
+  case Op::SegmentReduce: return "a reduction over segments inside a segment's value";
+  default: break;
+  }
+  for (const NodeRef &a : n->args)
+    if (std::string w = unsupportedInSegment(a, m, g); !w.empty()) return w;
+  return "";
+}
+
+/// Segment values in an expression of the neuron: reductions whose element is fine, and no
+/// segment input outside one.
+std::string unsupportedSegments(const NodeRef &n, const Model &m) {
+  if (n->op == Op::SegmentReduce) {
+    static const std::set<std::string> fns = {"any", "all", "count", "sum", "mean", "min", "max"};
+    if (!fns.count(n->name)) return "reduction '" + n->name + "' over segments";
+    return unsupportedInSegment(n->args[0], m, n->index);
+  }
+  if (n->op == Op::Input && m.inputs[size_t(n->index)].segment >= 0)
+    return "the segment input '" + m.inputs[size_t(n->index)].name + "' outside a reduction";
+  for (const NodeRef &a : n->args)
+    if (std::string w = unsupportedSegments(a, m); !w.empty()) return w;
+  return "";
+}
+
 void checkStmts(const StmtList &list, const Model &m, std::vector<CodegenError> &out) {
   for (const Stmt &s : list) {
     switch (s.kind) {
@@ -88,9 +123,12 @@ void checkStmts(const StmtList &list, const Model &m, std::vector<CodegenError> 
                        s.range});
       else if (std::string w = unsupportedIn(s.value); !w.empty())
         out.push_back({w, s.range});
+      else if (std::string v = unsupportedSegments(s.value, m); !v.empty())
+        out.push_back({v, s.range});
       break;
     case Stmt::If:
       if (std::string w = unsupportedIn(s.value); !w.empty()) out.push_back({w, s.range});
+      else if (std::string v = unsupportedSegments(s.value, m); !v.empty()) out.push_back({v, s.range});
       checkStmts(s.thenBody, m, out);
       checkStmts(s.elseBody, m, out);
       break;
@@ -122,11 +160,20 @@ std::vector<CodegenError> checkSupported(const Model &m) {
   }
   for (const Ode &o : m.odes)
     if (std::string w = unsupportedIn(o.rhs); !w.empty()) out.push_back({w, o.range});
+    else if (std::string v = unsupportedSegments(o.rhs, m); !v.empty()) out.push_back({v, o.range});
   if (m.threshold)
-    if (std::string w = unsupportedIn(m.threshold); !w.empty()) out.push_back({w + " in the threshold", m.range});
+    if (std::string w = unsupportedIn(m.threshold) + unsupportedSegments(m.threshold, m); !w.empty())
+      out.push_back({w + " in the threshold", m.range});
   if (m.refractory)
-    if (std::string w = unsupportedIn(m.refractory); !w.empty())
+    if (std::string w = unsupportedIn(m.refractory) + unsupportedSegments(m.refractory, m); !w.empty())
       out.push_back({w + " in the refractory period", m.range});
+  for (size_t g = 0; g < m.segments.size(); ++g) {
+    const ir::Segment &sg = m.segments[g];
+    if (sg.size <= 0) out.push_back({"segment '" + sg.name + "' without a size", sg.range});
+    if (sg.threshold)
+      if (std::string w = unsupportedIn(sg.threshold) + unsupportedInSegment(sg.threshold, m, int(g)); !w.empty())
+        out.push_back({w + " in the threshold of segment '" + sg.name + "'", sg.range});
+  }
   checkStmts(m.reset, m, out);
   checkStmts(m.update, m, out);
   if (!m.continuous.empty()) out.push_back({"a 'continuous' block", m.continuous.front().range});
@@ -186,6 +233,7 @@ private:
   Value *paramValue(int p);
   Value *internalValue(int k);
   Value *inputValue(int k);
+  void segments(Value *jInChunk);
 
   // ---- noalias scopes: one per array the neuron loop touches
   llvm::MDNode *newScope(const std::string &name);
@@ -231,6 +279,7 @@ private:
   std::vector<Value *> jumpChunkBase;   // per chunk: jump array + cb, or the +0.0 buffer
   std::vector<Value *> inputChunkBase;  // likewise for inputs
   llvm::GlobalVariable *noJumps = nullptr;
+  llvm::GlobalVariable *noSegments = nullptr;  // a row of +0.0 for a NULL segment input
 
   // alias scopes
   llvm::MDNode *domain = nullptr;
@@ -243,6 +292,8 @@ private:
   Value *idx = nullptr;                 // global neuron index i (i64)
   BasicBlock *neuronEntry = nullptr;    // first block of the neuron's body (loads go here)
   std::vector<Value *> paramVals, internalVals, inputVals;
+  std::vector<Value *> segmentElement;  // per input: one segment's value, inside a segment loop
+  std::vector<std::pair<const Node *, Value *>> segmentValues; // reductions, computed first
   std::vector<llvm::AllocaInst *> slots; // one per state
   Value *tk = nullptr, *tk1 = nullptr;
   std::vector<CodegenError> errors;
@@ -298,6 +349,7 @@ Value *KernelBuilder::internalValue(int k) {
 }
 
 Value *KernelBuilder::inputValue(int k) {
+  if (m.inputs[k].segment >= 0) return segmentElement[k] ? segmentElement[k] : num(0.0);
   if (!inputChunkBase[k]) return num(0.0); // absent: no arrivals
   return inputVals[k]; // loaded (and consumed) at the top of the neuron's body
 }
@@ -412,9 +464,143 @@ Value *KernelBuilder::valueUncached(const NodeRef &n, Env &env) {
     for (auto &a : n->args) args.push_back(value(a, env));
     return callBuiltin(n->name, std::move(args));
   }
+  case Op::SegmentReduce: {
+    // Computed at the top of the neuron's body (segments()); an equal copy made by a later
+    // rewrite (substitute, derivative) finds its original by structure.
+    std::function<bool(const Node &, const Node &)> same = [&](const Node &a, const Node &b) {
+      if (&a == &b) return true;
+      if (a.op != b.op || a.index != b.index || a.name != b.name || a.args.size() != b.args.size()) return false;
+      if (a.op == Op::Const && !(a.value == b.value || (std::isnan(a.value) && std::isnan(b.value)))) return false;
+      for (size_t q = 0; q < a.args.size(); ++q)
+        if (!same(*a.args[q], *b.args[q])) return false;
+      return true;
+    };
+    for (auto &[node, v] : segmentValues)
+      if (same(*node, *n)) return v;
+    return num(NAN); // not reached: segments() collects every reduction
+  }
   default: break; // network expressions: rejected by checkSupported
   }
   return num(NAN);
+}
+
+/// Every segment array some reduction reads, or whose arrivals must be consumed: one loop
+/// over its segments s = 0 .. size-1, in order, that loads each input entry [i*size + s]
+/// (consuming it), evaluates the element of each reduction and folds it in. The reductions
+/// are then values of the neuron for the rest of its step.
+void KernelBuilder::segments(Value *) {
+  // The reductions, in the order the model's expressions are walked.
+  std::vector<std::vector<NodeRef>> reduces(m.segments.size());
+  std::set<const Node *> seen;
+  std::function<void(const NodeRef &)> walk = [&](const NodeRef &n) {
+    if (!n) return;
+    if (n->op == Op::SegmentReduce) {
+      if (seen.insert(n.get()).second) reduces[size_t(n->index)].push_back(n);
+      return;
+    }
+    for (const NodeRef &a : n->args) walk(a);
+  };
+  std::function<void(const StmtList &)> walkStmts = [&](const StmtList &list) {
+    for (const Stmt &st : list) {
+      walk(st.value);
+      walkStmts(st.thenBody);
+      walkStmts(st.elseBody);
+    }
+  };
+  for (const Ode &o : m.odes) walk(o.rhs);
+  for (const Subsystem &sub : m.subsystems) {
+    for (auto &row : sub.A) for (auto &x : row) walk(x);
+    for (auto &x : sub.b) walk(x);
+    for (auto &row : sub.J) for (auto &x : row) walk(x);
+    for (auto &x : sub.Jt) walk(x);
+  }
+  walk(m.threshold);
+  walk(m.refractory);
+  walkStmts(m.update);
+  walkStmts(m.reset);
+
+  segmentElement.assign(m.inputs.size(), nullptr);
+  for (size_t g = 0; g < m.segments.size(); ++g) {
+    const ir::Segment &sg = m.segments[g];
+    bool consumes = false;
+    for (int k : sg.inputs) consumes = consumes || inputs[size_t(k)] == Arrivals::Present;
+    if (reduces[g].empty() && !consumes) continue;
+    const uint64_t size = uint64_t(sg.size);
+    // This neuron's row of each input array: [i*size, (i+1)*size); a NULL array checked at
+    // run time reads a row of +0.0.
+    std::vector<Value *> row(sg.inputs.size(), nullptr);
+    for (size_t q = 0; q < sg.inputs.size(); ++q) {
+      size_t k = size_t(sg.inputs[q]);
+      if (!inputBase[k]) continue;
+      Value *r = B.CreateInBoundsGEP(f64, inputBase[k], B.CreateMul(idx, B.getInt64(size)), m.inputs[k].name + ".row");
+      if (inputs[k] == Arrivals::CheckAtRunTime) {
+        if (!noSegments) {
+          uint64_t most = 1;
+          for (const ir::Segment &x : m.segments) most = std::max<uint64_t>(most, uint64_t(x.size));
+          llvm::ArrayType *zt = llvm::ArrayType::get(f64, most);
+          noSegments = new llvm::GlobalVariable(M, zt, true, llvm::GlobalValue::PrivateLinkage,
+                                                llvm::ConstantAggregateZero::get(zt), "soma.no_segments");
+        }
+        r = B.CreateSelect(B.CreateIsNull(inputBase[k]), noSegments, r);
+      }
+      row[q] = r;
+    }
+    struct Acc {
+      const Node *node;
+      llvm::PHINode *phi;
+      Value *next = nullptr;
+    };
+    BasicBlock *pre = B.GetInsertBlock();
+    BasicBlock *loop = BasicBlock::Create(C, "segment." + sg.name, F);
+    BasicBlock *after = BasicBlock::Create(C, "segment." + sg.name + ".end", F);
+    B.CreateBr(loop);
+    B.SetInsertPoint(loop);
+    llvm::PHINode *s = B.CreatePHI(i64, 2, "s");
+    s->addIncoming(B.getInt64(0), pre);
+    std::vector<Acc> accs;
+    for (const NodeRef &r : reduces[g]) {
+      const std::string &fn = r->name;
+      double init = fn == "all" ? 1 : fn == "min" ? std::numeric_limits<double>::infinity()
+                    : fn == "max" ? -std::numeric_limits<double>::infinity() : 0;
+      llvm::PHINode *phi = B.CreatePHI(f64, 2, fn + "." + sg.name);
+      phi->addIncoming(num(init), pre);
+      accs.push_back({r.get(), phi});
+    }
+    for (size_t q = 0; q < sg.inputs.size(); ++q) {
+      size_t k = size_t(sg.inputs[q]);
+      if (!row[q]) continue;
+      Value *p = B.CreateInBoundsGEP(f64, row[q], s);
+      llvm::LoadInst *l = B.CreateLoad(f64, p, m.inputs[k].name);
+      tag(l, inputScope[k]);
+      segmentElement[k] = l;
+      if (inputs[k] == Arrivals::Present) consume(p, l, inputScope[k]);
+    }
+    for (size_t a = 0; a < accs.size(); ++a) {
+      const NodeRef &r = reduces[g][a];
+      Env env = stateEnv(tk1);
+      const std::string &fn = r->name;
+      Value *acc = accs[a].phi, *next;
+      if (fn == "any") next = B.CreateSelect(cond(r->args[0], env), num(1), acc);
+      else if (fn == "all") next = B.CreateSelect(cond(r->args[0], env), acc, num(0));
+      else if (fn == "count") next = B.CreateFAdd(acc, B.CreateSelect(cond(r->args[0], env), num(1), num(0)));
+      else if (fn == "min") next = B.CreateBinaryIntrinsic(llvm::Intrinsic::minimum, acc, value(r->args[0], env));
+      else if (fn == "max") next = B.CreateBinaryIntrinsic(llvm::Intrinsic::maximum, acc, value(r->args[0], env));
+      else next = B.CreateFAdd(acc, value(r->args[0], env)); // sum, mean
+      accs[a].next = next;
+    }
+    Value *sNext = B.CreateAdd(s, B.getInt64(1), "s.next", true, true);
+    BasicBlock *last = B.GetInsertBlock();
+    s->addIncoming(sNext, last);
+    for (Acc &a : accs) a.phi->addIncoming(a.next, last);
+    B.CreateCondBr(B.CreateICmpULT(sNext, B.getInt64(size)), loop, after);
+    B.SetInsertPoint(after);
+    for (size_t q = 0; q < sg.inputs.size(); ++q) segmentElement[size_t(sg.inputs[q])] = nullptr;
+    for (size_t a = 0; a < accs.size(); ++a) {
+      Value *v = accs[a].next;
+      if (reduces[g][a]->name == "mean") v = B.CreateFDiv(v, num(double(size)));
+      segmentValues.push_back({accs[a].node, v});
+    }
+  }
 }
 
 Value *KernelBuilder::cond(const NodeRef &n, Env &env) {
@@ -1002,7 +1188,8 @@ std::vector<CodegenError> KernelBuilder::build(const std::string &name, llvm::Ta
   jumpChunkBase.assign(NS, nullptr);
   for (size_t k = 0; k < NS; ++k) jumpChunkBase[k] = chunkBase(jumpBase[k], jumps[k]);
   inputChunkBase.assign(m.inputs.size(), nullptr);
-  for (size_t k = 0; k < m.inputs.size(); ++k) inputChunkBase[k] = chunkBase(inputBase[k], inputs[k]);
+  for (size_t k = 0; k < m.inputs.size(); ++k)
+    if (m.inputs[k].segment < 0) inputChunkBase[k] = chunkBase(inputBase[k], inputs[k]); // segments: segments()
   B.CreateBr(neuronBB);
 
   // ---- loop A: advance every neuron of the chunk
@@ -1026,6 +1213,8 @@ std::vector<CodegenError> KernelBuilder::build(const std::string &name, llvm::Ta
     inputVals[k] = l;
     if (inputs[k] == Arrivals::Present) consume(p, l, inputScope[k]);
   }
+  // Segments: their arrivals at t_k, counted and consumed likewise.
+  segments(j);
 
   // 1. load the states
   std::vector<Value *> old(NS), statePtr(NS);

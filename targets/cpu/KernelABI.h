@@ -23,7 +23,8 @@
  *
  * Details the cpu target fixes (targets/cpu/CodeGen.h has the full list):
  *  - Slots are in the model IR's declaration order: state[k] is Model::states[k], and so on
- *    for param, internal and input; propagator[s] belongs to Model::subsystems[s] (entries
+ *    for param, internal and input; the inputs of a neuron's segments follow its own, and
+ *    the array of one holds n values per neuron (n segments): input[j][i*n + k]; propagator[s] belongs to Model::subsystems[s] (entries
  *    of numerically integrated subsystems are unused and may be NULL).
  *  - Arrays must not overlap one another, the spike buffer or the fault record (kernels
  *    are compiled on that assumption, so that their loops vectorise).

@@ -96,10 +96,12 @@ struct Population {
   // Arrivals: per target state (jumps) and per input, a ring of slots [slot][neuron], for
   // the states and inputs some projection targets (the kernel is compiled knowing which).
   // The kernel consumes what it reads (stores +0.0), so a slot is clean when it comes round.
+  // A segment input has `width` entries per neuron (its segments, [i * width + s]).
   struct Ring {
     std::vector<double> data;
+    uint32_t width = 1;
     bool used() const { return !data.empty(); }
-    double *slot(uint64_t k, uint32_t n) { return data.data() + k * n; }
+    double *slot(uint64_t k, uint32_t n) { return data.data() + k * n * width; }
   };
   std::vector<Ring> jumpRing, inputRing;
   std::vector<double *> statePtr, paramPtr, internalPtr, inputPtr, jumpPtr, propPtr;
@@ -136,6 +138,9 @@ struct Projection {
   runtime::SynapseTable table;
   bool toInput = false;          // onto an input port (else a state)
   int target = -1;
+  // Onto a segment input: targets per post neuron (its segments); post indices and
+  // postFirst count (neuron, segment) targets, neuron * width + segment.
+  uint32_t width = 1;
   bool continuous = false;       // a current source (every step it is on) or an analog
                                  // source without encoder (every step): not spikes
   // Delivery's fast paths: one delay (in steps) or one weight for every synapse.
@@ -394,6 +399,8 @@ cpu::KernelSpec Simulation::Impl::buildPopulation(Population &p) {
   for (int j : Signals::broadcastInputs(net, int(p.index))) spec.inputs[size_t(j)] = cpu::Arrivals::CheckAtRunTime;
   p.jumpRing.assign(ns, {});
   p.inputRing.assign(m.inputs.size(), {});
+  for (size_t k = 0; k < m.inputs.size(); ++k)
+    if (m.inputs[k].segment >= 0) p.inputRing[k].width = uint32_t(m.segments[size_t(m.inputs[k].segment)].size);
   return spec;
 }
 
@@ -480,6 +487,11 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
     pr.target = e.onto.index;
     if (e.onto.inputKind != "current" && e.onto.inputKind != "conductance" && e.onto.inputKind != "continuous")
       throw SimulationError("delivering onto a '" + e.onto.inputKind + "' input is not supported by target cpu", e.onto.range);
+  } else if (e.onto.kind == graph::Onto::SegmentMember && e.onto.index >= 0 && e.onto.segments > 0) {
+    pr.toInput = true;
+    pr.target = e.onto.index;
+    pr.width = uint32_t(e.onto.segments);
+    pr.postFirst = e.post.first * pr.width;
   } else {
     throw SimulationError("this 'onto' target is not supported by target cpu", e.onto.range.valid() ? e.onto.range : e.range);
   }
@@ -503,6 +515,10 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
     throw SimulationError("a synapse with state from a " + preV.encoder->name +
                               " encoder (its down events have no meaning for the synapse's rule) is not supported by target cpu",
                           e.range);
+  if ((plastic || coupling) && e.onto.kind == graph::Onto::SegmentMember)
+    throw SimulationError(std::string(plastic ? "a synapse with state" : "a continuous synapse") +
+                              " onto a segment is not supported by target cpu",
+                          e.onto.range);
   ir::NodeRef deliver;
   if (syn && !plastic && !coupling) {
     for (const ir::EventBlock &ev : syn->events) {
@@ -531,7 +547,8 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
   std::string qname = qualified(preV.name + "->" + postV.name + "#" + std::to_string(e.id));
   ps.name = net.name + ": " + preV.name + " -> " + postV.name;
   ps.preSize = e.pre.size();
-  ps.postSize = e.post.size();
+  ps.postSize = e.post.size() * pr.width;
+  ps.segments = e.onto.kind == graph::Onto::SegmentMember ? pr.width : 0;
   ps.samePopulation = e.connector.samePopulation;
   ps.selfOffset = int64_t(e.pre.first) - int64_t(e.post.first);
   ps.seed = seed;
@@ -586,7 +603,7 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
     ev.rng = &rng;
     ev.entity = s;
     ev.i = i;
-    ev.j = pr.table.post[s];
+    ev.j = pr.table.post[s] / pr.width; // the neuron, also onto segments
     return ev;
   };
   for (uint32_t i = 0; i < ps.preSize; ++i) {
@@ -820,7 +837,7 @@ void Simulation::build(KernelProvider &kernels, Timings &timings) {
   for (const Projection &pr : s.projections) {
     Population &p = s.pops[pr.post];
     Population::Ring &r = pr.toInput ? p.inputRing[pr.target] : p.jumpRing[pr.target];
-    if (!r.used()) r.data.assign(size_t(s.ringSlots) * p.n, 0);
+    if (!r.used()) r.data.assign(size_t(s.ringSlots) * p.n * r.width, 0);
   }
   for (Population &p : s.pops) {
     p.statePtr.clear();
@@ -1019,8 +1036,8 @@ uint64_t Simulation::Impl::deliverProjection(const Projection &pr, const Index *
   const runtime::SynapseTable &table = pr.table;
   // This thread's targets as post indices of the projection: [lo, hi). Rows are sorted by
   // post index, so they are a contiguous part of each row.
-  int64_t lo = int64_t(uint64_t(post.n) * t / threads) - pr.postFirst;
-  int64_t hi = int64_t(uint64_t(post.n) * (t + 1) / threads) - pr.postFirst;
+  int64_t lo = int64_t(uint64_t(post.n) * t / threads * pr.width) - pr.postFirst;
+  int64_t hi = int64_t(uint64_t(post.n) * (t + 1) / threads * pr.width) - pr.postFirst;
   lo = std::clamp<int64_t>(lo, 0, table.postSize);
   hi = std::clamp<int64_t>(hi, 0, table.postSize);
   if (lo >= hi) return 0;

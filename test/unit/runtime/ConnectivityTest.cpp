@@ -200,6 +200,56 @@ TEST(Connectivity, SelfConnectionsBetweenSlicesOfOnePopulation) {
   EXPECT_EQ(buildSynapses(withSelf, sliced(6, 8)).size(), 48u);
 }
 
+// Onto segments: each (neuron, segment) target t = j * segments + k counts like a neuron
+// for the connector, and a neuron is excluded with all its segments.
+TEST(Connectivity, SegmentTargets) {
+  const uint32_t n = 10, segs = 4;
+  auto onto = [&](uint32_t pre, uint32_t post, bool same) {
+    ProjectionSpec p = projection(pre, post * segs, same);
+    p.segments = segs;
+    return p;
+  };
+  auto noSelf = [&](const SynapseTable &t) {
+    for (uint32_t i = 0; i < t.preSize; ++i)
+      for (uint32_t target : t.row(i)) EXPECT_NE(i, target / segs) << "neuron " << i << " onto its own segment";
+  };
+  // fixed_indegree(k): k distinct pre neurons per segment, none the neuron itself.
+  const SynapseTable in = buildSynapses(connector(ConnectorKind::FixedIndegree, 0, 9), onto(n, n, true));
+  EXPECT_EQ(in.size(), uint64_t(n) * segs * 9);
+  for (uint64_t d : checkTable(in, true, false)) EXPECT_EQ(d, 9u); // self checked below
+  noSelf(in);
+  EXPECT_NE(errorOf([&] { buildSynapses(connector(ConnectorKind::FixedIndegree, 0, 10), onto(n, n, true)); })
+                .find("exceeds the 9 candidates"),
+            std::string::npos);
+  // all_to_all and fixed_outdegree: a row's candidates are the other neurons' segments.
+  const SynapseTable all = buildSynapses(connector(ConnectorKind::AllToAll), onto(n, n, true));
+  EXPECT_EQ(all.size(), uint64_t(n) * (n - 1) * segs);
+  noSelf(all);
+  const SynapseTable out = buildSynapses(connector(ConnectorKind::FixedOutdegree, 0, 36), onto(n, n, true));
+  for (uint32_t i = 0; i < n; ++i) EXPECT_EQ(out.rowEnd(i) - out.rowBegin(i), 36u);
+  noSelf(out);
+  EXPECT_NE(errorOf([&] { buildSynapses(connector(ConnectorKind::FixedOutdegree, 0, 37), onto(n, n, true)); })
+                .find("exceeds the 36 candidates"),
+            std::string::npos);
+  // Another population: every target is a candidate.
+  EXPECT_EQ(buildSynapses(connector(ConnectorKind::AllToAll), onto(3, n, false)).size(), 3u * n * segs);
+  // A file names the segment; post is the neuron.
+  const SynapseTable file = buildSynapsesFromCsv("pre,post,segment\n0,1,2\n2,0,3\n", "c.csv",
+                                                 connector(ConnectorKind::FromFile), onto(3, 2, false));
+  EXPECT_EQ(file.post, (std::vector<uint32_t>{1 * segs + 2, 0 * segs + 3}));
+  auto fileError = [&](const std::string &text, ProjectionSpec p) {
+    return errorOf([&] { buildSynapsesFromCsv(text, "c.csv", connector(ConnectorKind::FromFile), p); });
+  };
+  EXPECT_EQ(fileError("pre,post\n0,1\n", onto(3, 2, false)),
+            "c.csv:1: the connect is onto segments: the header must name a column 'segment'");
+  EXPECT_EQ(fileError("pre,post,segment\n0,1,4\n", onto(3, 2, false)),
+            "c.csv:2: segment index 4 is out of range (segments 4)");
+  EXPECT_EQ(fileError("pre,post,segment\n0,2,0\n", onto(3, 2, false)),
+            "c.csv:2: post index 2 is out of range (population size 2)");
+  EXPECT_EQ(fileError("pre,post,segment\n0,1,0\n", projection(3, 2, false)),
+            "c.csv:1: a 'segment' column, but the connect is not onto segments");
+}
+
 TEST(Connectivity, FixedIndegreeWithReplacement) {
   ConnectorSpec c = connector(ConnectorKind::FixedIndegree, 0, 30);
   c.allowMultiple = true;
@@ -324,7 +374,7 @@ TEST(ConnectionCsv, ErrorsNameFileAndLine) {
                         "(pre,post[,weight][,delay_ms])");
   EXPECT_EQ(err("0,1\n", c), "conn.csv:1: expected a header line naming the columns "
                              "(pre,post[,weight][,delay_ms]) before the data");
-  EXPECT_EQ(err("pre,post,w\n", c), "conn.csv:1: unknown column 'w' (expected pre, post, weight, delay_ms)");
+  EXPECT_EQ(err("pre,post,w\n", c), "conn.csv:1: unknown column 'w' (expected pre, post, segment, weight, delay_ms)");
   EXPECT_EQ(err("pre,post,pre\n", c), "conn.csv:1: column 'pre' appears twice");
   EXPECT_EQ(err("pre,weight\n", c), "conn.csv:1: the header must name the columns 'pre' and 'post'");
   EXPECT_EQ(err("pre,post\n0,1\n1,2,3\n", c), "conn.csv:3: expected 2 fields, found 3");

@@ -62,6 +62,12 @@ struct ProjectionSpec {
   /// postsynaptic index i + selfOffset (local to the post slice): the pre slice's first
   /// neuron minus the post slice's.
   int64_t selfOffset = 0;
+  /// > 0: the post side is a segment array of that many segments per neuron. postSize then
+  /// counts (neuron, segment) targets, target t = j * segments + k, and the connector treats
+  /// each target as it would a neuron (fixed_indegree(k): k synapses per segment); a
+  /// self-connection is one onto any segment of the neuron itself (t / segments), and a
+  /// connection file names the segment in a `segment` column (required then).
+  uint32_t segments = 0;
   uint64_t seed = 0;
   uint64_t stream = 0;         // streamId of the projection's qualified name
   double dtMs = 0;
@@ -75,7 +81,8 @@ SynapseTable buildSynapses(const ConnectorSpec &connector, const ProjectionSpec 
 
 /// from_file with the file's text already read; `sourceName` names it in messages.
 /// Format: a header line naming the columns, then one synapse per line:
-///   pre,post[,weight][,delay_ms]     (header columns in any order; pre and post required)
+///   pre,post[,segment][,weight][,delay_ms]  (header columns in any order; pre and post
+///                                            required, segment exactly when onto segments)
 /// Indices are 0-based decimal integers below the population sizes; weight and delay_ms are
 /// decimal numbers (missing columns take the ProjectionSpec values). Fields may be
 /// surrounded by spaces; blank lines and lines starting with '#' are skipped; CRLF and a
