@@ -2101,7 +2101,18 @@ void Sema::checkNetwork(NetworkDef &net, Scope &moduleScope) {
         port->used = true;
         if (sig && sig->kind == SymKind::Signal) {
           Type value = typeOf(*sig), target = typeOf(*port);
-          if (value.vectorSize == 0) target.vectorSize = 0;
+          // A bool signal is sent as 0 or 1 onto a dimensionless input.
+          if (value.kind == Type::Bool && target.kind == Type::Real && target.unit.dim.isDimensionless())
+            value.kind = Type::Real;
+          // A vector signal goes elementwise onto a population of its size.
+          if (value.vectorSize && (owner->kind != SymKind::Population || value.vectorSize != owner->size)) {
+            std::string what = owner->kind == SymKind::Population
+                                   ? "a population of " + std::to_string(owner->size) + " neurons"
+                                   : std::string("a connect");
+            diags_.report(DiagId::broadcast_vector, lv.range, {it.name, std::to_string(value.vectorSize), lv.path[0], what});
+            continue;
+          }
+          target.vectorSize = value.vectorSize;
           requireAssignable(target, value, lv.range, "broadcast of '" + it.name + "'");
         }
       }

@@ -61,7 +61,9 @@ struct Signals::Impl {
     std::vector<double> vec;           // top_k's mask; scratch of other reductions
   };
   std::vector<Slot> slots;
-  std::vector<ir::NodeRef> roots;      // per signal, scalar
+  std::vector<ir::NodeRef> roots;      // per signal
+  std::vector<uint32_t> rootSize;      // per signal: 0 for a scalar, else its length
+  std::vector<size_t> offset;          // per signal: where its values start in values_
   std::vector<SourceRange> signalRanges;
 
   struct PopTarget {
@@ -241,17 +243,19 @@ Signals::Signals(const graph::NetworkGraph &net, std::vector<SignalVertex> verti
                  const std::function<PlasticSynapses *(int)> &plastic, double dt)
     : impl_(std::make_unique<Impl>(net, std::move(vertices), dt)) {
   Impl &s = *impl_;
+  size_t total = 0;
   for (const graph::Signal &sig : net.signals) {
     s.signalRanges.push_back(sig.range);
-    if (!sig.value) {
-      s.roots.push_back(ir::constant(0));
-      continue;
-    }
-    ir::NodeRef root = s.rewrite(sig.value, sig.range);
-    if (s.vectorSize(root, sig.range)) Impl::unsupported("a signal whose value is a vector", sig.range);
+    ir::NodeRef root = sig.value ? s.rewrite(sig.value, sig.range) : ir::constant(0);
+    // A vector signal (an elementwise expression of members or top_k) has one value per
+    // element; it is kept as a row of values_ and broadcast elementwise.
+    uint32_t size = s.vectorSize(root, sig.range);
     s.roots.push_back(root);
+    s.rootSize.push_back(size);
+    s.offset.push_back(total);
+    total += size ? size : 1;
   }
-  values_.assign(net.signals.size(), 0.0);
+  values_.assign(total, 0.0);
 
   // Broadcast targets; one signal per input.
   std::map<std::pair<int, int>, bool> popSeen, edgeSeen;
@@ -263,10 +267,16 @@ Signals::Signals(const graph::NetworkGraph &net, std::vector<SignalVertex> verti
         if (popSeen[{t.vertex, t.index}])
           Impl::unsupported("broadcasting two signals onto the input '" + t.owner + "." + t.input + "'", t.range);
         popSeen[{t.vertex, t.index}] = true;
+        if (uint32_t n = s.rootSize[size_t(b.signalIndex)]; n && n != s.vertices[size_t(t.vertex)].size)
+          Impl::unsupported("broadcasting a vector of " + std::to_string(n) + " values onto '" + t.owner + "' of " +
+                                std::to_string(s.vertices[size_t(t.vertex)].size) + " neurons",
+                            t.range);
         s.popTargets.push_back({t.vertex, t.index, b.signalIndex, t.factor,
                                 std::vector<double>(s.vertices[size_t(t.vertex)].size, 0.0)});
         continue;
       }
+      if (s.rootSize[size_t(b.signalIndex)])
+        Impl::unsupported("broadcasting a vector signal onto the synapses of '" + t.owner + "'", t.range);
       for (int id : t.edges) {
         PlasticSynapses *ps = plastic(id);
         if (!ps)
@@ -307,7 +317,14 @@ void Signals::update(uint64_t step) {
     for (uint32_t i : m.set) m.mask[i] = 1;
   }
   for (Impl::Slot &slot : s.slots) s.compute(slot);
-  for (size_t q = 0; q < s.roots.size(); ++q) values_[q] = ir::evaluate(s.roots[q], s.env);
+  for (size_t q = 0; q < s.roots.size(); ++q) {
+    double *out = values_.data() + s.offset[q];
+    if (!s.rootSize[q]) {
+      *out = ir::evaluate(s.roots[q], s.env);
+      continue;
+    }
+    for (s.element = 0; s.element < s.rootSize[q]; ++s.element) out[s.element] = ir::evaluate(s.roots[q], s.env);
+  }
   restore(values_);
 }
 
@@ -317,8 +334,15 @@ void Signals::restore(const std::vector<double> &values) {
     if (values.size() != values_.size()) throw InternalError("a checkpoint with another number of signals");
     values_ = values;
   }
-  for (Impl::PopTarget &p : s.popTargets) std::fill(p.held.begin(), p.held.end(), values_[size_t(p.signal)] * p.factor);
-  for (Impl::SynTarget &q : s.synTargets) q.synapses->inputs()[size_t(q.input)] = values_[size_t(q.signal)] * q.factor;
+  for (Impl::PopTarget &p : s.popTargets) {
+    const double *v = values_.data() + s.offset[size_t(p.signal)];
+    if (s.rootSize[size_t(p.signal)])
+      for (size_t i = 0; i < p.held.size(); ++i) p.held[i] = v[i] * p.factor;
+    else
+      std::fill(p.held.begin(), p.held.end(), *v * p.factor);
+  }
+  for (Impl::SynTarget &q : s.synTargets)
+    q.synapses->inputs()[size_t(q.input)] = values_[s.offset[size_t(q.signal)]] * q.factor;
 }
 
 } // namespace soma::sim

@@ -23,6 +23,10 @@
 //    evaluation; the kernel reads it as input[j] in step k+1 and leaves it as it is
 //    (cpu::Arrivals::CheckAtRunTime: held, never consumed), unlike the current and
 //    conductance inputs, whose arrival slots the kernel consumes.
+// A signal may be a vector over a population (an elementwise expression of members, or a
+// top_k mask): it is evaluated element by element in index order and broadcast
+// elementwise, entry i into neuron i's place of the held array, onto populations of its
+// size only (k-winners-take-all: `broadcast top_k(P.u, k)` as a signal onto P).
 // Before step 0 the signals are evaluated once at t_0 (initial states, no spikes).
 #pragma once
 
@@ -68,7 +72,8 @@ public:
 
   /// Evaluates every signal at t_step and writes every broadcast target.
   void update(uint64_t step);
-  /// The value of each signal (in graph order) at the last update.
+  /// The value of each signal (in graph order; a vector signal's N values in a row) at the
+  /// last update.
   const std::vector<double> &values() const { return values_; }
   /// Checkpoints: sets the values (as update computed them) and writes the targets again.
   void restore(const std::vector<double> &values);
