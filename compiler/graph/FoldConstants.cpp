@@ -174,8 +174,11 @@ void foldConstants(NetworkGraph &g) {
   for (Signal &s : g.signals) {
     if (!s.value) continue;
     s.value = folded(withDt(s.value, dt));
-    // A signal is one value for the whole network at each step.
-    s.variation = s.value->op == Op::Const ? Variation::Constant : Variation::Uniform;
+    // A signal is one value for the whole network at each step, or (a vector signal) one
+    // per neuron of a population.
+    s.variation = s.value->op == Op::Const ? Variation::Constant
+                  : s.type.vectorSize     ? Variation::PerElement
+                                          : Variation::Uniform;
   }
 }
 
