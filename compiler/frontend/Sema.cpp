@@ -1467,7 +1467,12 @@ void Sema::checkModelItems(ModelInfo &info, std::vector<ModelItem> &items, Ctx c
     if (s->kind == SymKind::Segment) continue;
     // Re-derive everything computed from parameters: a generic parameter has its unit now.
     if (activeBindings_ && s->kind != SymKind::Param && s->kind != SymKind::Port) s->resolved = false;
-    typeOf(*s);
+    Type t = typeOf(*s);
+    // A synapse state `learned_delay` is the synapse's own transmission delay
+    // (docs/simulation.md, "Learned delays"): a scalar time.
+    if (info.isSynapse && !info.segmentItem && s->kind == SymKind::State && s->name == "learned_delay" &&
+        !t.isError() && (t.kind != Type::Real || t.vectorSize != 0 || t.unit.dim != timeDim()))
+      diags_.report(DiagId::not_time, s->range, {"a learned delay ('learned_delay')", t.str()});
   }
   bool hasThreshold = false;
   for (ModelItem &it : items) hasThreshold = hasThreshold || it.kind == ItemKind::Threshold;

@@ -425,6 +425,8 @@ void printModel(const Model &m, std::ostream &out) {
   if (m.isSynapse) {
     SynapseScheme scheme = synapseScheme(m);
     out << "  scheme: " << (scheme.eventDriven ? "event-driven" : "per step") << " (" << scheme.why << ")\n";
+    for (const Variable &v : m.states)
+      if (v.name == "learned_delay") out << "  delay: learned (state learned_delay; within [1 step, the connect's delay])\n";
   }
   for (const Segment &g : m.segments) {
     out << "  segment " << g.name << "[" << g.size << "]:";

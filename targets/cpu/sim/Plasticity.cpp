@@ -140,6 +140,14 @@ PlasticSynapses::PlasticSynapses(const ir::Model &model, const runtime::SynapseT
     byPostPre_[q] = preOf_[syn];
   }
   pending_.assign(ringSlots, {});
+  // A learned delay (docs/simulation.md, "Learned delays"): the state `learned_delay`, in ms.
+  for (size_t k = 0; k < m_.states.size(); ++k)
+    if (m_.states[k].name == "learned_delay") {
+      delayState_ = int(k);
+      static const Unit ms = *lookupUnitWord("ms");
+      delayToMs_ = m_.states[k].type.unit.conversionFactorTo(ms);
+      if (!std::isfinite(delayToMs_)) throw SimulationError("a learned delay must be a time", m_.states[k].range);
+    }
   // Decay tables: most events find their synapse a few hundred steps after the last.
   constexpr uint64_t kTable = 4096;
   for (Decay &d : decays_) {
@@ -198,7 +206,7 @@ void assignedStates(const ir::StmtList &list, bool underIf, std::vector<const ir
 void PlasticSynapses::hoistTraces(const runtime::SynapseTable &table) {
   const size_t ns = m_.states.size();
   owner_.assign(ns, Owner::Synapse);
-  bool oneDelay = n_ > 0 && std::all_of(table.delaySteps.begin(), table.delaySteps.end(),
+  bool oneDelay = n_ > 0 && delayState_ < 0 && std::all_of(table.delaySteps.begin(), table.delaySteps.end(),
                                         [&](uint32_t d) { return d == table.delaySteps[0]; });
   if (scheme_.eventDriven) {
     std::vector<const ir::Stmt *> top[2];
@@ -236,6 +244,7 @@ void PlasticSynapses::hoistTraces(const runtime::SynapseTable &table) {
       if (!init.empty() && !std::all_of(init.begin(), init.end(), [&](double v) { return v == init[0]; })) continue;
       if (const Decay *d = decayOf(int(x)); d && (d->a.size() > 1 || d->b.size() > 1)) continue;
       if (in[0] && !oneDelay) continue; // pre traces need every synapse of a row to see the arrival
+      if (int(x) == delayState_) continue; // read per synapse when a spike is scheduled
       owner_[x] = in[0] ? Owner::Pre : Owner::Post;
     }
   }
@@ -436,6 +445,15 @@ void PlasticSynapses::continuous(const runtime::SynapseTable &table, uint64_t st
 void PlasticSynapses::schedule(const runtime::SynapseTable &table, uint32_t pre, uint64_t stampStep, uint32_t count) {
   if (table.rowBegin(pre) == table.rowEnd(pre)) return;
   const size_t slots = pending_.size();
+  if (delayState_ >= 0) {
+    // Each synapse's learned delay as it stands now, rounded as delays are, within
+    // [1, the connect's delay] steps; every copy of a multiple spike gets the same.
+    for (uint64_t syn = table.rowBegin(pre); syn < table.rowEnd(pre); ++syn) {
+      uint32_t d = learnedSteps(valueAt(table, size_t(delayState_), syn, stampStep), table.delaySteps[syn]);
+      for (uint32_t c = 0; c < count; ++c) pending_[(stampStep + d) % slots].push_back(syn);
+    }
+    return;
+  }
   for (uint32_t c = 0; c < count; ++c) {
     if (rowArrivals_) {
       pending_[(stampStep + table.delaySteps[table.rowBegin(pre)]) % slots].push_back(pre);
@@ -444,6 +462,13 @@ void PlasticSynapses::schedule(const runtime::SynapseTable &table, uint32_t pre,
     for (uint64_t syn = table.rowBegin(pre); syn < table.rowEnd(pre); ++syn)
       pending_[(stampStep + table.delaySteps[syn]) % slots].push_back(syn);
   }
+}
+
+uint32_t PlasticSynapses::learnedSteps(double delay, uint32_t bound) const {
+  const double q = delay * delayToMs_ / dt_;
+  if (std::isnan(q)) return bound;
+  const double steps = std::floor(q + 0.5 + 1e-9 * std::fabs(q)); // as runtime::delayToSteps
+  return steps < 1 ? 1 : steps > double(bound) ? bound : uint32_t(steps);
 }
 
 uint64_t PlasticSynapses::arrivals(const runtime::SynapseTable &table, uint64_t step,

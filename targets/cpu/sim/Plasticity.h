@@ -19,7 +19,9 @@
 //  3. advance: per-step synapses t_{k+1} -> t_{k+2}, modulator inputs held at their t_{k+1}
 //     values (they run one step ahead of the neurons: before step 0 they go t_0 -> t_1);
 //  4. schedule: each pre spike stamped t_{k+1} becomes a pending arrival at
-//     t_{k+1} + D dt for each of its synapses;
+//     t_{k+1} + D dt for each of its synapses; a synapse with a state `learned_delay`
+//     takes D from it as it stands then (rounded to steps, within [1, the table's delay],
+//     so the table's delays size the rings);
 //  5. arrivals(k + 2): `on pre` for the arrivals at t_{k+2}, in the order they were
 //     scheduled; what they deliver goes to the target's arrival slot for t_{k+2}, which
 //     the kernels of step k+1 read. So at equal times `on pre` runs before `on post`.
@@ -68,7 +70,8 @@ public:
   void postSpikes(const std::vector<uint32_t> &spiking, uint64_t step);
   /// 3. Per-step synapses: from t_{step} to t_{step+1}.
   void advance(const runtime::SynapseTable &table, uint64_t step);
-  /// 4. The synapses of row `pre` get an arrival at stamp + their delay, `count` times.
+  /// 4. The synapses of row `pre` get an arrival at stamp + their delay, `count` times
+  ///    (a learned delay: its value now, within [1, the table's delay] steps).
   ///    `table` is the projection's (the one given at construction, wherever it lives now).
   void schedule(const runtime::SynapseTable &table, uint32_t pre, uint64_t stampStep, uint32_t count);
   /// 2b. A `continuous` block: run for every synapse on its states at t_step; deliver(post
@@ -121,6 +124,7 @@ private:
   double decayed(const Decay &d, uint64_t syn, double x, uint64_t steps) const;
   const Decay *decayOf(int state) const;
   void hoistTraces(const runtime::SynapseTable &table);
+  uint32_t learnedSteps(double delay, uint32_t bound) const;
 
   const ir::Model &m_;
   uint64_t n_;                         // synapses
@@ -134,6 +138,8 @@ private:
   std::vector<uint64_t> at_;           // event-driven: the step of each synapse's own states
   Side pre_, post_;
   bool rowArrivals_ = false;           // pending entries are rows (one delay), else synapses
+  int delayState_ = -1;                // the state `learned_delay`, if any
+  double delayToMs_ = 1;               // its unit in ms
   std::vector<Decay> decays_;
   std::vector<Stepper> steppers_;
   SynapseProgram onPre_, onPost_, continuous_;
