@@ -75,6 +75,10 @@ public:
       // A vector parameter, internal or state of n elements is n scalar slots NAME[0] …
       // NAME[n-1], consecutive; expressions over it are expanded element by element.
       int n = mi.type.vectorSize;
+      if (n > 0 && m.isSynapse && mi.kind != MemberInfo::Alias && mi.kind != MemberInfo::Function) {
+        m.unsupported.push_back({"vector '" + mi.name + "' in a synapse", mi.range});
+        n = 0;
+      }
       Type elemType = mi.type;
       elemType.vectorSize = 0;
       auto declare = [&](Op op, std::vector<Variable> &vars) {
@@ -155,6 +159,10 @@ private:
     case ExprKind::Bool: return constant(e.boolValue ? 1 : 0);
     case ExprKind::Name: return name(e);
     case ExprKind::Endpoint:
+      if (e.type.vectorSize > 0) {
+        unsupported("the vector '" + exprToString(e) + "' of the neuron at a synapse's end", e.range);
+        return constant(NAN);
+      }
       return leaf(e.text == "pre" ? Op::PreState : Op::PostState, -1, e.member);
     case ExprKind::Unary: {
       NodeRef a = expr(*e.children[0]);
