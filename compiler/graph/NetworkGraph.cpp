@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 
 namespace soma::graph {
@@ -260,7 +261,27 @@ private:
             }
           return false;
         };
-        if (!set(m.params, v.params)) set(m.states, v.states);
+        if (set(m.params, v.params) || set(m.states, v.states)) continue;
+        // A vector parameter or state: a list sets each element, a scalar fills them all.
+        auto setVector = [&](const std::vector<ir::Variable> &vars, std::vector<Value> &values) {
+          bool any = false;
+          for (size_t k = 0; k < vars.size(); ++k) {
+            const std::string &n = vars[k].name;
+            if (n.size() <= a.name.size() + 2 || n.compare(0, a.name.size(), a.name) != 0 || n[a.name.size()] != '[')
+              continue;
+            int elem = std::atoi(n.c_str() + a.name.size() + 1);
+            Unit to = unitOfType(vars[k].type);
+            const Expr *x = a.value.get();
+            if (x->kind == ExprKind::List) {
+              if (elem >= static_cast<int>(x->children.size())) continue;
+              x = x->children[elem].get();
+            }
+            values[k] = value(*x, &to, false, stream(it.name, n), &v.unsupported);
+            any = true;
+          }
+          return any;
+        };
+        if (!setVector(m.params, v.params)) setVector(m.states, v.states);
       }
     }
     boost::add_vertex(std::move(v), g_.g);
@@ -673,10 +694,34 @@ private:
   }
 
   void record(const NetItem &it) {
-    for (const RecordTarget &rt : it.records) {
+    for (const RecordTarget &rt : it.records)
+      for (const std::string &member : recordedMembers(rt)) record(it, rt, member);
+  }
+
+  /// The members a record target names: itself, or the elements NAME[0] … NAME[n-1] of a
+  /// vector member of a neuron (each recorded to its own file).
+  std::vector<std::string> recordedMembers(const RecordTarget &rt) {
+    End e = end(rt.pop);
+    if (e.vertex < 0 || rt.member == "spikes") return {rt.member};
+    int model = g_.g[e.vertex].model;
+    if (model < 0) return {rt.member};
+    const ir::Model &m = models_[model];
+    std::vector<std::string> out;
+    for (const auto *vars : {&m.states, &m.params, &m.internals})
+      for (const ir::Variable &v : *vars)
+        if (v.name == rt.member) return {rt.member};
+        else if (v.name.size() > rt.member.size() && v.name.compare(0, rt.member.size(), rt.member) == 0 &&
+                 v.name[rt.member.size()] == '[')
+          out.push_back(v.name);
+    if (out.empty()) return {rt.member};
+    return out;
+  }
+
+  void record(const NetItem &it, const RecordTarget &rt, const std::string &member) {
+    {
       Record r;
       r.owner = rt.pop.name;
-      r.member = rt.member;
+      r.member = member;
       r.range = rt.pop.range;
       End e = end(rt.pop);
       r.vertex = e.vertex;
@@ -697,7 +742,7 @@ private:
         r.memberKind = Record::Other;
         auto find = [&](const std::vector<ir::Variable> &vars, Record::MemberKind kind) {
           for (size_t k = 0; k < vars.size(); ++k)
-            if (vars[k].name == rt.member && r.memberKind == Record::Other) {
+            if (vars[k].name == member && r.memberKind == Record::Other) {
               r.memberKind = kind;
               r.index = static_cast<int>(k);
               r.unit = unitOfType(vars[k].type);

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <map>
+#include <optional>
 
 namespace soma {
 
@@ -71,18 +72,40 @@ public:
     m.range = ms.def->nameRange;
     // Slots first, so that expressions may refer to any member.
     for (const MemberInfo &mi : ms.members) {
-      Variable v{mi.name, mi.type, nullptr, mi.inputKind, mi.range};
+      // A vector parameter, internal or state of n elements is n scalar slots NAME[0] …
+      // NAME[n-1], consecutive; expressions over it are expanded element by element.
+      int n = mi.type.vectorSize;
+      if (n > 0 && m.isSynapse && mi.kind != MemberInfo::Alias && mi.kind != MemberInfo::Function) {
+        m.unsupported.push_back({"vector '" + mi.name + "' in a synapse", mi.range});
+        n = 0;
+      }
+      Type elemType = mi.type;
+      elemType.vectorSize = 0;
+      auto declare = [&](Op op, std::vector<Variable> &vars) {
+        slots_[mi.name] = {op, int(vars.size())};
+        if (n == 0) {
+          vars.push_back({mi.name, mi.type, nullptr, mi.inputKind, mi.range});
+          return;
+        }
+        vectors_[mi.name] = n;
+        for (int k = 0; k < n; ++k)
+          vars.push_back({mi.name + "[" + std::to_string(k) + "]", elemType, nullptr, mi.inputKind, mi.range});
+      };
       switch (mi.kind) {
-      case MemberInfo::Param: slots_[mi.name] = {Op::Param, int(m.params.size())}; m.params.push_back(v); break;
-      case MemberInfo::Internal: slots_[mi.name] = {Op::Internal, int(m.internals.size())}; m.internals.push_back(v); break;
-      case MemberInfo::State: slots_[mi.name] = {Op::State, int(m.states.size())}; m.states.push_back(v); break;
-      case MemberInfo::Input: slots_[mi.name] = {Op::Input, int(m.inputs.size())}; m.inputs.push_back(v); break;
+      case MemberInfo::Param: declare(Op::Param, m.params); break;
+      case MemberInfo::Internal: declare(Op::Internal, m.internals); break;
+      case MemberInfo::State: declare(Op::State, m.states); break;
+      case MemberInfo::Input:
+        if (n > 0) {
+          m.unsupported.push_back({"vector input '" + mi.name + "'", mi.range});
+          n = 0;
+        }
+        declare(Op::Input, m.inputs);
+        break;
       case MemberInfo::Alias: aliases_[mi.name] = &mi; break;
       case MemberInfo::Function: functions_[mi.name] = mi.function; break;
       case MemberInfo::Segment: break; // below, once the neuron's own slots are known
       }
-      if (mi.type.vectorSize > 0 && mi.kind != MemberInfo::Segment)
-        m.unsupported.push_back({"vector '" + mi.name + "'", mi.range});
     }
     // Segments: their inputs after the neuron's.
     for (const MemberInfo &mi : ms.members)
@@ -95,7 +118,11 @@ public:
       std::vector<Variable> &vars = op == Op::Param ? m.params : op == Op::Internal ? m.internals
                                     : op == Op::State ? m.states : m.inputs;
       // A generic (`quantity`) default keeps its own unit: the connect decides.
-      vars[idx].init = mi.generic ? expr(*mi.init) : convert(expr(*mi.init), mi.init->type, mi.type.unit);
+      int n = vectorSize(mi.name);
+      for (int k = 0; k < std::max(n, 1); ++k) {
+        ElementScope es(*this, n ? k : -1);
+        vars[idx + k].init = mi.generic ? expr(*mi.init) : convert(expr(*mi.init), mi.init->type, mi.type.unit);
+      }
     }
     for (SegmentScope &sc : segs_) segmentItems(sc);
     for (const ModelItem &it : ms.def->items) item(it);
@@ -132,6 +159,10 @@ private:
     case ExprKind::Bool: return constant(e.boolValue ? 1 : 0);
     case ExprKind::Name: return name(e);
     case ExprKind::Endpoint:
+      if (e.type.vectorSize > 0) {
+        unsupported("the vector '" + exprToString(e) + "' of the neuron at a synapse's end", e.range);
+        return constant(NAN);
+      }
       return leaf(e.text == "pre" ? Op::PreState : Op::PostState, -1, e.member);
     case ExprKind::Unary: {
       NodeRef a = expr(*e.children[0]);
@@ -146,6 +177,17 @@ private:
       return select(c, a, b);
     }
     case ExprKind::Call: return callExpr(e);
+    case ExprKind::List:
+      if (!net_ && e.type.vectorSize > 0) {
+        if (elem_ < 0 || elem_ >= int(e.children.size())) return vectorInScalarContext(e);
+        const soma::Expr &c = *e.children[elem_];
+        ElementScope es(*this, -1); // an element is one number
+        return convert(expr(c), c.type, e.type.unit);
+      }
+      break;
+    case ExprKind::Index:
+      if (!net_ && segmentRead(e) < 0) return indexExpr(e);
+      break;
     case ExprKind::Conversion: {
       Unit to = unitOf(*e.children[1]);
       return convert(expr(*e.children[0]), e.children[0]->type, to);
@@ -165,7 +207,9 @@ private:
         if (auto f = sc.members.find(e.member); f != sc.members.end()) return segmentMember(sc, *f->second, e.range);
       }
       [[fallthrough]];
-    default:
+    default: break;
+    }
+    {
       if (int g = segmentRead(e); g >= 0) {
         unsupported("'" + exprToString(e) + "': one segment of '" + segs_[g].name +
                         "' (only reductions over all segments: any, all, count, sum, mean, min, max)",
@@ -177,15 +221,75 @@ private:
     }
   }
 
+  /// `x[k]` and `x[a:b]` with constant bounds: the element of the base that this element
+  /// of the result reads.
+  NodeRef indexExpr(const soma::Expr &e) {
+    const soma::Expr &base = *e.children[0];
+    auto bound = [&](const soma::Expr &b) -> std::optional<int> {
+      ElementScope es(*this, -1);
+      NodeRef v = expr(b);
+      if (v->op != Op::Const || v->value != std::floor(v->value)) return std::nullopt;
+      return int(v->value);
+    };
+    auto k = bound(*e.children[1]);
+    if (!k) {
+      unsupported("the index of '" + exprToString(e) + "' (only constant indices into vectors)", e.children[1]->range);
+      return constant(NAN);
+    }
+    int first = *k;
+    if (e.children.size() > 2) { // a slice: this element of the result is base[a + elem]
+      if (elem_ < 0) return vectorInScalarContext(e);
+      first += elem_;
+    }
+    if (first < 0 || first >= base.type.vectorSize) {
+      unsupported("index " + std::to_string(first) + " of '" + exprToString(base) + "' out of range", e.range);
+      return constant(NAN);
+    }
+    ElementScope es(*this, first);
+    return expr(base);
+  }
+
+  NodeRef vectorInScalarContext(const soma::Expr &e) {
+    unsupported("the vector '" + exprToString(e) + "' where one number is expected", e.range);
+    return constant(NAN);
+  }
+
+  int vectorSize(const std::string &name) const {
+    auto it = vectors_.find(name);
+    return it == vectors_.end() ? 0 : it->second;
+  }
+
+  /// Lowers with `elem_` set to one element (-1: a scalar context), restoring it after.
+  struct ElementScope {
+    Lowerer &l;
+    int saved;
+    ElementScope(Lowerer &l, int k) : l(l), saved(l.elem_) { l.elem_ = k; }
+    ~ElementScope() { l.elem_ = saved; }
+  };
+
+  /// The element `elem_` of a local (a scalar local has one).
+  NodeRef localElement(const std::vector<NodeRef> &v, const soma::Expr &e) {
+    if (e.type.vectorSize == 0 || v.size() == 1) return v[0];
+    if (elem_ < 0 || elem_ >= int(v.size())) return vectorInScalarContext(e);
+    return v[elem_];
+  }
+
   NodeRef name(const soma::Expr &e) {
     for (auto it = locals_.rbegin(); it != locals_.rend(); ++it)
-      if (auto f = it->find(e.text); f != it->end()) return f->second;
+      if (auto f = it->find(e.text); f != it->end()) return localElement(f->second, e);
     if (inSeg_)
       if (auto f = inSeg_->members.find(e.text); f != inSeg_->members.end()) return segmentMember(*inSeg_, *f->second, e.range);
-    if (auto s = slots_.find(e.text); s != slots_.end()) return leaf(s->second.first, s->second.second);
+    if (auto s = slots_.find(e.text); s != slots_.end()) {
+      int n = vectorSize(e.text);
+      if (n == 0) return leaf(s->second.first, s->second.second);
+      if (elem_ < 0 || elem_ >= n) return vectorInScalarContext(e);
+      return leaf(s->second.first, s->second.second + elem_);
+    }
     if (auto a = aliases_.find(e.text); a != aliases_.end()) {
-      // Aliases are inlined; the lowered tree is shared by every use.
-      auto &cached = aliasNodes_[e.text];
+      // Aliases are inlined; the lowered tree is shared by every use (of the same element).
+      if (a->second->type.vectorSize > 0 && (elem_ < 0 || elem_ >= a->second->type.vectorSize))
+        return vectorInScalarContext(e);
+      auto &cached = aliasNodes_[a->second->type.vectorSize > 0 ? e.text + "[" + std::to_string(elem_) + "]" : e.text];
       if (!cached) cached = convert(expr(*a->second->init), a->second->init->type, a->second->type.unit);
       return cached;
     }
@@ -198,7 +302,7 @@ private:
       }
     }
     if (auto g = globals_.find(e.text); g != globals_.end() && g->second->init) {
-      std::vector<std::map<std::string, NodeRef>> saved;
+      std::vector<std::map<std::string, std::vector<NodeRef>>> saved;
       std::swap(saved, locals_);
       bool wasGlobal = inGlobal_;
       inGlobal_ = true; // a module constant sees module names, not the network's
@@ -254,9 +358,19 @@ private:
     if (auto it = functions_.find(fn); it != functions_.end()) f = it->second;
     else if (auto g = globals_.find(fn); g != globals_.end()) f = g->second->function;
     if (f) {
-      std::map<std::string, NodeRef> frame;
-      for (size_t i = 0; i < args.size(); ++i)
-        frame[f->params[i].name] = convert(expr(*args[i]), args[i]->type, unitOf(f->params[i].type));
+      std::map<std::string, std::vector<NodeRef>> frame;
+      for (size_t i = 0; i < args.size(); ++i) {
+        Unit u = unitOf(f->params[i].type);
+        std::vector<NodeRef> &v = frame[f->params[i].name];
+        if (f->params[i].type.size) { // a vector parameter takes the whole vector
+          for (int k = 0; k < std::max(args[i]->type.vectorSize, 1); ++k) {
+            ElementScope es(*this, args[i]->type.vectorSize ? k : -1);
+            v.push_back(convert(expr(*args[i]), args[i]->type, u));
+          }
+        } else { // a scalar one, applied to this element of a vector argument
+          v.push_back(convert(expr(*args[i]), args[i]->type, u));
+        }
+      }
       locals_.push_back(std::move(frame));
       NodeRef body = expr(*f->body);
       locals_.pop_back();
@@ -301,6 +415,26 @@ private:
         return segmentReduce(fn, g, element);
       }
     }
+    if (!net_ && args.size() == 1 && args[0]->type.vectorSize > 0 &&
+        (fn == "sum" || fn == "mean" || fn == "any" || fn == "all" || fn == "count" || fn == "min" || fn == "max")) {
+      // A reduction over a vector of the model: its elements, combined in index order.
+      const soma::Expr &a = *args[0];
+      int n = a.type.vectorSize;
+      NodeRef acc;
+      for (int k = 0; k < n; ++k) {
+        ElementScope es(*this, k);
+        NodeRef x = expr(a);
+        if (fn == "min" || fn == "max") x = convert(x, a.type, e.type.unit);
+        else if (fn == "count" || fn == "any" || fn == "all") x = select(x, constant(1), constant(0));
+        if (!acc) { acc = x; continue; }
+        if (fn == "min" || fn == "max") acc = call(fn, {acc, x});
+        else if (fn == "any") acc = binary(Op::Or, acc, x);
+        else if (fn == "all") acc = binary(Op::And, acc, x);
+        else acc = binary(Op::Add, acc, x);
+      }
+      if (fn == "mean") acc = binary(Op::Div, acc, constant(n));
+      return acc;
+    }
     if (net_ && (fn == "sum" || fn == "mean" || fn == "any" || fn == "all" || fn == "count" || fn == "top_k" ||
                  fn == "min" || fn == "max")) {
       // Reductions over a population member (min/max of one vector; the others above).
@@ -322,9 +456,15 @@ private:
   void stmt(const soma::Stmt &s, ir::StmtList &out) {
     switch (s.kind) {
     case StmtKind::Let: {
-      NodeRef v = expr(*s.value);
-      if (s.type) v = convert(v, s.value->type, unitOf(*s.type));
-      locals_.back()[s.name] = v;
+      int n = s.value->type.vectorSize;
+      std::vector<NodeRef> vs;
+      for (int k = 0; k < std::max(n, 1); ++k) {
+        ElementScope es(*this, n ? k : -1);
+        NodeRef v = expr(*s.value);
+        if (s.type) v = convert(v, s.value->type, unitOf(*s.type));
+        vs.push_back(v);
+      }
+      locals_.back()[s.name] = std::move(vs);
       break;
     }
     case StmtKind::Assign: {
@@ -334,8 +474,45 @@ private:
       const LValue &lv = s.target;
       Type targetType;
       NodeRef current;
-      if (lv.index || (lv.path.size() > 1 && lv.path[0] != "pre" && lv.path[0] != "post")) {
-        unsupported("assignment to '" + lv.path.back() + "' (vectors, segments)", lv.range);
+      if (lv.path.size() > 1 && lv.path[0] != "pre" && lv.path[0] != "post") {
+        unsupported("assignment to '" + lv.path.back() + "' (segments)", lv.range);
+        return;
+      }
+      if (lv.path.size() == 1 && vectorSize(lv.path[0]) > 0) {
+        // A vector state: one assignment per element, or one for `x[k] = …`.
+        int n = vectorSize(lv.path[0]);
+        int first = slots_.at(lv.path[0]).second;
+        int lo = 0, hi = n;
+        if (lv.index) {
+          NodeRef k;
+          {
+            ElementScope es(*this, -1);
+            k = expr(*lv.index);
+          }
+          if (k->op != Op::Const || k->value != std::floor(k->value) || k->value < 0 || k->value >= n) {
+            unsupported("the index of an assignment to '" + lv.path[0] + "' (only constant indices into vectors)", lv.index->range);
+            return;
+          }
+          lo = int(k->value);
+          hi = lo + 1;
+        }
+        for (int k = lo; k < hi; ++k) {
+          ElementScope es(*this, lv.index ? -1 : k);
+          ir::Stmt a1 = a;
+          a1.target = first + k;
+          const Type &tt = m_->states[a1.target].type;
+          NodeRef cur = leaf(Op::State, a1.target);
+          NodeRef v = expr(*s.value);
+          if (s.op == "=") a1.value = convert(v, s.value->type, tt.unit);
+          else if (s.op == "+=" || s.op == "-=")
+            a1.value = binary(s.op == "+=" ? Op::Add : Op::Sub, cur, convert(v, s.value->type, tt.unit));
+          else a1.value = binary(s.op == "*=" ? Op::Mul : Op::Div, cur, convert(v, s.value->type, Unit{}));
+          out.push_back(std::move(a1));
+        }
+        return;
+      }
+      if (lv.index) {
+        unsupported("assignment to an element of '" + lv.path.back() + "'", lv.range);
         return;
       }
       if (lv.path[0] == "pre" || lv.path[0] == "post") {
@@ -391,13 +568,18 @@ private:
       if (!it.word.empty()) m.methodOverride = it.word;
       for (const StmtPtr &s : it.stmts) {
         if (s->kind != StmtKind::Ode) continue;
-        int x = slots_.at(s->name).second;
-        // d x/dt in the rhs unit R; the state advances in its unit X per ms.
-        const Unit &R = s->value->type.unit, &X = m.states[x].type.unit;
-        auto perMs = R.times(msUnit());
-        double f = perMs ? factor(*perMs, X) : 1;
-        NodeRef rhs = expr(*s->value);
-        m.odes.push_back({x, f == 1 ? rhs : binary(Op::Mul, rhs, constant(f)), s->range});
+        // A vector state: one ODE per element, its right-hand side expanded for that element.
+        int n = vectorSize(s->name);
+        for (int k = 0; k < std::max(n, 1); ++k) {
+          ElementScope es(*this, n ? k : -1);
+          int x = slots_.at(s->name).second + k;
+          // d x/dt in the rhs unit R; the state advances in its unit X per ms.
+          const Unit &R = s->value->type.unit, &X = m.states[x].type.unit;
+          auto perMs = R.times(msUnit());
+          double f = perMs ? factor(*perMs, X) : 1;
+          NodeRef rhs = expr(*s->value);
+          m.odes.push_back({x, f == 1 ? rhs : binary(Op::Mul, rhs, constant(f)), s->range});
+        }
       }
       break;
     case ItemKind::Threshold: m.threshold = expr(*it.expr); break;
@@ -407,7 +589,8 @@ private:
       break;
     case ItemKind::Refractory:
       m.refractory = convert(expr(*it.expr), it.expr->type, msUnit());
-      for (const std::string &c : it.clamps) m.clamps.push_back(slots_.at(c).second);
+      for (const std::string &c : it.clamps)
+        for (int k = 0; k < std::max(vectorSize(c), 1); ++k) m.clamps.push_back(slots_.at(c).second + k);
       break;
     case ItemKind::Update: stmts(it.stmts, m.update); break;
     case ItemKind::Continuous: stmts(it.stmts, m.continuous); break;
@@ -535,7 +718,9 @@ private:
   std::map<std::string, const MemberInfo *> aliases_;
   std::map<std::string, NodeRef> aliasNodes_;
   std::map<std::string, const FunctionDef *> functions_;
-  std::vector<std::map<std::string, NodeRef>> locals_;
+  std::vector<std::map<std::string, std::vector<NodeRef>>> locals_; // a vector: one node per element
+  std::map<std::string, int> vectors_;   // vector parameters, internals, states: their length
+  int elem_ = -1;                        // the element being lowered of a vector expression
   std::vector<SegmentScope> segs_;
   SegmentScope *inSeg_ = nullptr;        // lowering a segment's own item
   int reduceSeg_ = -1;                   // lowering the element of a reduction over this array

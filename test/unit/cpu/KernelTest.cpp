@@ -778,10 +778,12 @@ TEST(CpuKernel, UnsupportedConstructsAreErrorsWithLocations) {
   EXPECT_EQ(e[0].what, "an 'on spike' block");
   EXPECT_EQ(e[0].range.line, 4u);
 
-  e = errorsFor("neuron D {\n  state { z: real[3] = [1, 2, 3] }\n}\n", "D");
+  // Vectors run (as one slot per element); an index that is not a constant does not.
+  e = errorsFor("neuron D {\n  parameter { k: int = 1 }\n  state {\n    z: real[3] = [1, 2, 3]\n    r = 0\n  }\n"
+                "  update {\n    r = z[k]\n  }\n}\n", "D");
   ASSERT_GE(e.size(), 1u);
-  EXPECT_EQ(e[0].what, "vector 'z'");
-  EXPECT_EQ(e[0].range.line, 2u);
+  EXPECT_EQ(e[0].what, "the index of 'z[k]' (only constant indices into vectors)");
+  EXPECT_EQ(e[0].range.line, 8u);
 
   auto models = lowerSource("import std.synapses.static\n");
   ASSERT_FALSE(models.empty());
@@ -859,7 +861,9 @@ TEST(CpuKernel, EveryStdlibNeuronCompilesOrIsReportedUnsupported) {
     }
   }
   EXPECT_GE(compiled, 10);
-  EXPECT_GE(rejected, 1);
+  // Every stdlib neuron ran on the cpu target when ELM's vector states did (none rejected);
+  // a rejected one only has to say where.
+  (void)rejected;
 }
 
 // ------------------------------------------------------------------ emit --stage=llvm
