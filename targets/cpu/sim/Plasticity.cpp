@@ -295,6 +295,11 @@ void PlasticSynapses::load(uint64_t syn, uint64_t step) {
   at_[syn] = step;
 }
 
+void PlasticSynapses::prefetch(uint64_t syn) const {
+  for (int s : own_) __builtin_prefetch(&state_[s][syn], 1);
+  if (!at_.empty()) __builtin_prefetch(&at_[syn], 1);
+}
+
 void PlasticSynapses::store(uint64_t syn) {
   for (int s : own_) state_[s][syn] = stateBuf_[s];
 }
@@ -349,7 +354,12 @@ void PlasticSynapses::postSpikes(const std::vector<uint32_t> &spiking, uint64_t 
   for (uint32_t j : spiking) {
     catchUpSide(post_, j, step);
     const uint64_t first = byPostOffsets_[j], last = byPostOffsets_[j + 1];
+    // The synapses onto one neuron are scattered over the table (it is stored by pre
+    // neuron): ask for their states well ahead, so the cache misses overlap.
+    constexpr uint64_t kAhead = 16;
+    for (uint64_t q = first; q < std::min(last, first + kAhead); ++q) prefetch(byPost_[q]);
     for (uint64_t q = first; q < last; ++q) {
+      if (q + kAhead < last) prefetch(byPost_[q + kAhead]);
       uint64_t syn = byPost_[q];
       frame_.preIndex = preFirst_ + byPostPre_[q];
       frame_.postIndex = postFirst_ + j;
