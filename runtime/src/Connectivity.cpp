@@ -1,5 +1,6 @@
 // Connectors -> SynapseTable. See Connectivity.h for the contract (defaults, RNG use, order).
 #include "soma/runtime/Connectivity.h"
+#include "soma/runtime/Csv.h"
 
 #include "soma/runtime/Error.h"
 #include "soma/runtime/Format.h"
@@ -202,22 +203,6 @@ SynapseTable generate(const ConnectorSpec &c, const ProjectionSpec &p, Options o
 
 // ---- from_file ----------------------------------------------------------------------
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
-std::vector<std::string_view> splitFields(std::string_view line) {
-  std::vector<std::string_view> fields;
-  for (size_t start = 0;;) {
-    const size_t comma = line.find(',', start);
-    fields.push_back(trim(line.substr(start, comma - start)));
-    if (comma == std::string_view::npos) return fields;
-    start = comma + 1;
-  }
-}
-
 enum Column { kPre, kPost, kWeight, kDelay, kSegment, kColumnCount };
 constexpr const char *kColumnNames[kColumnCount] = {"pre", "post", "weight", "delay_ms", "segment"};
 
@@ -234,7 +219,7 @@ public:
   std::array<int, kColumnCount> header(uint64_t line, std::string_view text) {
     std::array<int, kColumnCount> at;
     at.fill(-1);
-    const auto fields = splitFields(text);
+    const auto fields = splitCsvFields(text);
     for (size_t f = 0; f < fields.size(); ++f) {
       const auto it = std::find(std::begin(kColumnNames), std::end(kColumnNames), fields[f]);
       if (it == std::end(kColumnNames)) {
@@ -296,7 +281,7 @@ SynapseTable buildSynapsesFromCsv(std::string_view text, std::string_view source
   for (size_t start = 0; start < text.size();) {
     size_t end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
-    const std::string_view line = trim(text.substr(start, end - start));
+    const std::string_view line = trimCsvField(text.substr(start, end - start));
     start = end + 1;
     ++lineNo;
     if (line.empty() || line[0] == '#') continue;
@@ -305,7 +290,7 @@ SynapseTable buildSynapsesFromCsv(std::string_view text, std::string_view source
       haveHeader = true;
       continue;
     }
-    const auto fields = splitFields(line);
+    const auto fields = splitCsvFields(line);
     if (fields.size() != reader.columns())
       reader.fail(lineNo, "expected " + std::to_string(reader.columns()) + " fields, found " +
                               std::to_string(fields.size()));

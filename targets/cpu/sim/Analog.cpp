@@ -1,5 +1,7 @@
 #include "Analog.h"
 
+#include "soma/runtime/Csv.h"
+
 #include "Evaluate.h"
 #include "Simulation.h"
 #include "soma/runtime/Error.h"
@@ -15,32 +17,9 @@ namespace soma::sim {
 
 // ------------------------------------------------------------------ the file
 
-namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
-std::vector<std::string_view> splitFields(std::string_view line) {
-  std::vector<std::string_view> fields;
-  for (size_t start = 0;;) {
-    const size_t comma = line.find(',', start);
-    fields.push_back(trim(line.substr(start, comma - start)));
-    if (comma == std::string_view::npos) return fields;
-    start = comma + 1;
-  }
-}
-
-bool parseNumber(std::string_view field, double &value) {
-  // from_chars takes no leading '+'; a spreadsheet may write one.
-  if (!field.empty() && field.front() == '+') field.remove_prefix(1);
-  const auto r = std::from_chars(field.data(), field.data() + field.size(), value);
-  return !field.empty() && r.ec == std::errc() && r.ptr == field.data() + field.size() && std::isfinite(value);
-}
-
-} // namespace
+using runtime::parseCsvNumber;
+using runtime::splitCsvFields;
+using runtime::trimCsvField;
 
 AnalogTable parseAnalogCsv(std::string_view text, std::string_view sourceName, uint32_t channels) {
   auto fail = [&](uint64_t line, const std::string &message) -> void {
@@ -54,14 +33,14 @@ AnalogTable parseAnalogCsv(std::string_view text, std::string_view sourceName, u
   for (size_t start = 0; start < text.size();) {
     size_t end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
-    const std::string_view line = trim(text.substr(start, end - start));
+    const std::string_view line = trimCsvField(text.substr(start, end - start));
     start = end + 1;
     ++lineNo;
     if (line.empty() || line[0] == '#') continue;
-    const auto fields = splitFields(line);
+    const auto fields = splitCsvFields(line);
     if (!haveHeader) {
       double probe;
-      if (parseNumber(fields[0], probe))
+      if (parseCsvNumber(fields[0], probe))
         fail(lineNo, "expected a header line naming the columns (t_ms, then one column per channel) before the data");
       if (fields[0] != "t_ms") fail(lineNo, "the first column must be 't_ms' (found '" + std::string(fields[0]) + "')");
       size_t k = fields.size() - 1;
@@ -79,14 +58,14 @@ AnalogTable parseAnalogCsv(std::string_view text, std::string_view sourceName, u
     if (fields.size() != names.size() + 1)
       fail(lineNo, "expected " + std::to_string(names.size() + 1) + " fields, found " + std::to_string(fields.size()));
     double t = 0;
-    if (!parseNumber(fields[0], t)) fail(lineNo, "t_ms '" + std::string(fields[0]) + "' is not a finite number");
+    if (!parseCsvNumber(fields[0], t)) fail(lineNo, "t_ms '" + std::string(fields[0]) + "' is not a finite number");
     if (!table.t.empty() && !(t > table.t.back()))
       fail(lineNo, "t_ms " + runtime::formatDouble(t) + " does not increase (the previous row has " +
                        runtime::formatDouble(table.t.back()) + ")");
     table.t.push_back(t);
     for (size_t f = 1; f < fields.size(); ++f) {
       double v = 0;
-      if (!parseNumber(fields[f], v))
+      if (!parseCsvNumber(fields[f], v))
         fail(lineNo, "value '" + std::string(fields[f]) + "' of column '" + names[f - 1] + "' is not a finite number");
       table.columns[f - 1].push_back(v);
     }

@@ -8,6 +8,7 @@
 #include "KernelABI.h"
 #include "soma/runtime/AtomicFile.h"
 #include "soma/runtime/Connectivity.h"
+#include "soma/runtime/Csv.h"
 #include "soma/runtime/Error.h"
 #include "soma/runtime/Expm.h"
 #include "soma/runtime/Format.h"
@@ -422,10 +423,12 @@ void Simulation::Impl::buildSource(Source &s) {
     s.stopMs = arg("stop", INFINITY);
     break;
   case graph::VertexKind::SpikeArray: {
-    if (!v.file.empty()) throw SimulationError("spike_array from a file is not supported by target cpu", v.range);
+    // Inline times, or a file of `channel,t_ms` lines (runtime/.../Csv.h).
+    std::vector<std::vector<double>> fromFile;
+    if (!v.file.empty()) fromFile = runtime::readSpikeTimesFile(v.file, s.n);
     s.spikeSteps.assign(s.n, {});
     for (uint32_t c = 0; c < s.n; ++c) {
-      const std::vector<double> &times = v.times.size() == 1 ? v.times[0] : v.times.at(c);
+      const std::vector<double> &times = !v.file.empty() ? fromFile[c] : v.times.size() == 1 ? v.times[0] : v.times.at(c);
       for (double t : times) {
         // A spike at time t is stamped t_k with k = round(t/dt); it is emitted by step k-1.
         double q = t / dt;
