@@ -143,7 +143,7 @@ std::string closest(const std::string &name, const std::vector<std::string> &can
 
 enum class Fn {
   Dimensionless, Sqrt, Abs, Rounding, MinMax, Clip, Heaviside, Pow, Atan2,
-  Sum, Mean, AnyAll, Count, RandomDraw, Distribution, TopK
+  Sum, Mean, AnyAll, Count, RandomDraw, Distribution, TopK, FromFile
 };
 
 const std::map<std::string, Fn> &builtinFunctions() {
@@ -159,7 +159,7 @@ const std::map<std::string, Fn> &builtinFunctions() {
       {"mean", Fn::Mean}, {"any", Fn::AnyAll}, {"all", Fn::AnyAll}, {"count", Fn::Count},
       {"random_uniform", Fn::RandomDraw}, {"random_normal", Fn::RandomDraw},
       {"uniform", Fn::Distribution}, {"normal", Fn::Distribution}, {"lognormal", Fn::Distribution},
-      {"exponential", Fn::Distribution}, {"top_k", Fn::TopK},
+      {"exponential", Fn::Distribution}, {"top_k", Fn::TopK}, {"from_file", Fn::FromFile},
   };
   return table;
 }
@@ -903,6 +903,22 @@ Type Sema::checkCall(Expr &e, const Ctx &ctx) {
   }
   for (auto &a : args)
     if (a.kind == Type::Any) return name == "any" || name == "all" ? Type::boolean() : Type::any();
+  if (it->second == Fn::FromFile) {
+    // from_file("x.csv"): one number per element (neuron), read when the run starts; the
+    // numbers have no unit (multiply by one: `from_file("v0.csv") * 1 mV`).
+    if (!ctx.allowRandom) {
+      diags_.report(DiagId::from_file_outside_network, callee.range);
+      return Type::error();
+    }
+    if (args.size() != 1 || args[0].kind != Type::String) {
+      diags_.report(DiagId::type_mismatch, args.empty() ? callee.range : argRange(0),
+                    {"argument of 'from_file'", "a string (a file name)", args.empty() ? "nothing" : args[0].str()});
+      return Type::error();
+    }
+    Type r = Type::real();
+    r.random = true; // a value per element, as a distribution's
+    return r;
+  }
   for (size_t i = 0; i < args.size(); ++i)
     if (args[i].kind == Type::String || args[i].kind == Type::List) {
       diags_.report(args[i].kind == Type::String ? DiagId::string_not_allowed : DiagId::list_not_allowed, argRange(i));

@@ -396,6 +396,7 @@ private:
       return acc;
     }
     if (fn == "random_uniform" || fn == "random_normal") return leaf(Op::Random, draws_++, fn);
+    if (net_ && fn == "from_file") return distribution("from_file:" + args[0]->text, draws_++, {});
     if (net_ && (fn == "uniform" || fn == "normal" || fn == "lognormal" || fn == "exponential")) {
       // Parameters in the unit of the draw; lognormal's are log-space, dimensionless.
       std::vector<NodeRef> ps;

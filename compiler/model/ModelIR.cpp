@@ -314,6 +314,10 @@ void print(const NodeRef &n, const Model &m, std::string &out, int minPrec) {
     out += ')';
     break;
   case Op::Distribution:
+    if (n->name.starts_with("from_file:")) {
+      out += "from_file(\"" + n->name.substr(10) + "\")";
+      break;
+    }
     out += n->name + "#" + std::to_string(n->index) + "(";
     for (size_t i = 0; i < n->args.size(); ++i) {
       if (i) out += ", ";

@@ -91,4 +91,33 @@ std::vector<std::vector<double>> readSpikeTimesFile(const std::string &path, uin
   return parseSpikeTimesCsv(text.str(), path, channels);
 }
 
+std::vector<double> parseValuesCsv(std::string_view text, std::string_view sourceName) {
+  auto fail = [&](uint64_t line, const std::string &message) {
+    throw RuntimeError(std::string(sourceName) + ":" + std::to_string(line) + ": " + message);
+  };
+  std::vector<double> values;
+  bool haveHeader = false;
+  forEachCsvLine(text, [&](uint64_t line, const std::vector<std::string_view> &fields) {
+    if (fields.size() != 1) fail(line, "expected one column, found " + std::to_string(fields.size()));
+    double v = 0;
+    if (!haveHeader) {
+      if (parseCsvNumber(fields[0], v)) fail(line, "expected a header line naming the column before the values");
+      haveHeader = true;
+      return;
+    }
+    if (!parseCsvNumber(fields[0], v)) fail(line, "'" + std::string(fields[0]) + "' is not a finite number");
+    values.push_back(v);
+  });
+  if (!haveHeader) throw RuntimeError(std::string(sourceName) + ": empty file: expected a header line naming the column");
+  return values;
+}
+
+std::vector<double> readValuesFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw RuntimeError("cannot read the values file '" + path + "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parseValuesCsv(text.str(), path);
+}
+
 } // namespace soma::runtime

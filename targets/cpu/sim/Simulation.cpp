@@ -49,8 +49,22 @@ std::string formatTime(uint64_t step, double dt) {
 
 /// Draws a network distribution: uniform(a, b), normal(mean, sd), lognormal(mu, sigma),
 /// exponential(mean); one Philox block per draw.
+/// Values read by from_file("x.csv"), by path, each read once per run.
+using FileValues = std::map<std::string, std::vector<double>>;
+
 double drawDistribution(const ir::Node &n, const std::vector<double> &args, const runtime::RandomStream &rng,
-                        uint64_t entity) {
+                        uint64_t entity, FileValues *files, uint64_t elements) {
+  if (n.name.starts_with("from_file:")) {
+    // One value per element (neuron, or synapse in table order), in file order.
+    std::string path = n.name.substr(10);
+    if (!files) throw InternalError("from_file without its table");
+    auto it = files->find(path);
+    if (it == files->end()) it = files->emplace(path, runtime::readValuesFile(path)).first;
+    if (it->second.size() != elements)
+      throw runtime::RuntimeError(path + ": " + std::to_string(it->second.size()) + " values, but " +
+                                  std::to_string(elements) + " are needed (one per element)");
+    return it->second[entity];
+  }
   uint32_t draw = static_cast<uint32_t>(n.index);
   if (n.name == "uniform") return args[0] + (args[1] - args[0]) * rng.uniform01(entity, 0, draw);
   if (n.name == "normal") return args[0] + args[1] * rng.normal(entity, 0, draw);
@@ -62,6 +76,8 @@ double drawDistribution(const ir::Node &n, const std::vector<double> &args, cons
 /// Evaluates a network value for one element (neuron or synapse).
 struct ElementEval {
   const runtime::RandomStream *rng = nullptr;
+  FileValues *files = nullptr;   // from_file tables
+  uint64_t elements = 0;         // how many elements the value is for (from_file checks it)
   uint64_t entity = 0;
   double i = 0, j = 0;
   ir::EvalEnv env;
@@ -75,7 +91,7 @@ struct ElementEval {
         std::vector<double> args;
         for (const ir::NodeRef &a : node.args) args.push_back(ir::evaluate(a, env));
         if (!rng) throw InternalError("a distribution without a random stream");
-        return drawDistribution(node, args, *rng, entity);
+        return drawDistribution(node, args, *rng, entity, files, elements);
       }
       default: throw InternalError("evaluate: unexpected leaf in a network value");
       }
@@ -237,6 +253,7 @@ struct Simulation::Impl {
   std::vector<double> row;                       // sample()'s scratch
   std::vector<std::pair<std::string, std::string>> synapseMaps; // path, contents
   std::vector<uint32_t> postScratch;
+  FileValues fileValues;                 // from_file tables, read once per run
   template <class Index>
   uint64_t deliverProjection(const Projection &pr, const Index *postIdx, uint64_t k, unsigned t, unsigned threads);
   void record(uint64_t k);
@@ -285,6 +302,8 @@ cpu::KernelSpec Simulation::Impl::buildPopulation(Population &p) {
     for (uint32_t i = 0; i < n; ++i) {
       ElementEval ev;
       ev.rng = &rng;
+      ev.files = &fileValues;
+      ev.elements = n;
       ev.entity = i;
       ev.i = i;
       ev.env.param = [&](int q) {
@@ -321,6 +340,8 @@ cpu::KernelSpec Simulation::Impl::buildPopulation(Population &p) {
     for (uint32_t i = 0; i < n; ++i) {
       ElementEval ev;
       ev.rng = &rng;
+      ev.files = &fileValues;
+      ev.elements = n;
       ev.entity = i;
       ev.i = i;
       ev.env.param = [&](int q) { return p.param[q][i]; };
@@ -604,6 +625,8 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
   auto element = [&](const runtime::RandomStream &rng, uint64_t s, uint32_t i) {
     ElementEval ev;
     ev.rng = &rng;
+    ev.files = &fileValues;
+    ev.elements = pr.table.size();
     ev.entity = s;
     ev.i = i;
     ev.j = pr.table.post[s] / pr.width; // the neuron, also onto segments

@@ -34,4 +34,9 @@ std::vector<std::vector<double>> parseSpikeTimesCsv(std::string_view text, std::
 /// The same from a file (the path as given, from the working directory).
 std::vector<std::vector<double>> readSpikeTimesFile(const std::string &path, uint32_t channels);
 
+/// One number per line after a header naming one column (from_file in a network value):
+/// the values in file order. Throws RuntimeError "PATH:LINE: ..." on bad input.
+std::vector<double> parseValuesCsv(std::string_view text, std::string_view sourceName);
+std::vector<double> readValuesFile(const std::string &path);
+
 } // namespace soma::runtime
