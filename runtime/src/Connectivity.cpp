@@ -216,10 +216,9 @@ public:
   }
 
   /// Maps header fields to columns; returns the field index of each column or -1.
-  std::array<int, kColumnCount> header(uint64_t line, std::string_view text) {
+  std::array<int, kColumnCount> header(uint64_t line, const std::vector<std::string_view> &fields) {
     std::array<int, kColumnCount> at;
     at.fill(-1);
-    const auto fields = splitCsvFields(text);
     for (size_t f = 0; f < fields.size(); ++f) {
       const auto it = std::find(std::begin(kColumnNames), std::end(kColumnNames), fields[f]);
       if (it == std::end(kColumnNames)) {
@@ -276,21 +275,12 @@ SynapseTable buildSynapsesFromCsv(std::string_view text, std::string_view source
   bool haveHeader = false;
   std::vector<uint32_t> pre, post, delay, lineOf;
   std::vector<double> weight;
-  uint64_t lineNo = 0;
-  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3); // a UTF-8 byte order mark (spreadsheets write one)
-  for (size_t start = 0; start < text.size();) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    const std::string_view line = trimCsvField(text.substr(start, end - start));
-    start = end + 1;
-    ++lineNo;
-    if (line.empty() || line[0] == '#') continue;
+  forEachCsvLine(text, [&](uint64_t lineNo, const std::vector<std::string_view> &fields) {
     if (!haveHeader) {
-      at = reader.header(lineNo, line);
+      at = reader.header(lineNo, fields);
       haveHeader = true;
-      continue;
+      return;
     }
-    const auto fields = splitCsvFields(line);
     if (fields.size() != reader.columns())
       reader.fail(lineNo, "expected " + std::to_string(reader.columns()) + " fields, found " +
                               std::to_string(fields.size()));
@@ -309,7 +299,7 @@ SynapseTable buildSynapsesFromCsv(std::string_view text, std::string_view source
     } catch (const RuntimeError &e) {
       reader.fail(lineNo, e.what());
     }
-  }
+  });
   if (!haveHeader)
     throw RuntimeError(std::string(sourceName) + ": empty connection file: expected a header line "
                                                  "naming the columns (pre,post[,weight][,delay_ms])");

@@ -18,8 +18,6 @@ namespace soma::sim {
 // ------------------------------------------------------------------ the file
 
 using runtime::parseCsvNumber;
-using runtime::splitCsvFields;
-using runtime::trimCsvField;
 
 AnalogTable parseAnalogCsv(std::string_view text, std::string_view sourceName, uint32_t channels) {
   auto fail = [&](uint64_t line, const std::string &message) -> void {
@@ -28,16 +26,7 @@ AnalogTable parseAnalogCsv(std::string_view text, std::string_view sourceName, u
   AnalogTable table;
   std::vector<std::string> names;
   bool haveHeader = false;
-  uint64_t lineNo = 0;
-  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3); // a UTF-8 byte order mark
-  for (size_t start = 0; start < text.size();) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    const std::string_view line = trimCsvField(text.substr(start, end - start));
-    start = end + 1;
-    ++lineNo;
-    if (line.empty() || line[0] == '#') continue;
-    const auto fields = splitCsvFields(line);
+  runtime::forEachCsvLine(text, [&](uint64_t lineNo, const std::vector<std::string_view> &fields) {
     if (!haveHeader) {
       double probe;
       if (parseCsvNumber(fields[0], probe))
@@ -53,7 +42,7 @@ AnalogTable parseAnalogCsv(std::string_view text, std::string_view sourceName, u
       }
       table.columns.assign(k, {});
       haveHeader = true;
-      continue;
+      return;
     }
     if (fields.size() != names.size() + 1)
       fail(lineNo, "expected " + std::to_string(names.size() + 1) + " fields, found " + std::to_string(fields.size()));
@@ -69,7 +58,7 @@ AnalogTable parseAnalogCsv(std::string_view text, std::string_view sourceName, u
         fail(lineNo, "value '" + std::string(fields[f]) + "' of column '" + names[f - 1] + "' is not a finite number");
       table.columns[f - 1].push_back(v);
     }
-  }
+  });
   if (!haveHeader)
     throw runtime::RuntimeError(std::string(sourceName) +
                                 ": empty analog file: expected a header line naming the columns (t_ms, then one column per channel)");
