@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 namespace soma::sim {
 
@@ -48,10 +49,13 @@ PlasticSynapses::PlasticSynapses(const ir::Model &model, const runtime::SynapseT
   // Coefficients of the subsystems, from the (possibly per-synapse) parameters.
   auto evalPerSynapse = [&](const ir::NodeRef &x) {
     std::vector<double> out;
-    bool varies = false;
-    for (auto &col : param_) varies = varies || col.size() > 1;
-    for (auto &col : internal_) varies = varies || col.size() > 1;
-    uint64_t count = varies ? n : 1;
+    // Per synapse only when x reads a parameter or internal that varies.
+    std::function<bool(const ir::Node &)> varies = [&](const ir::Node &nd) {
+      if (nd.op == ir::Op::Param && param_[nd.index].size() > 1) return true;
+      if (nd.op == ir::Op::Internal && internal_[nd.index].size() > 1) return true;
+      return std::any_of(nd.args.begin(), nd.args.end(), [&](const ir::NodeRef &a) { return varies(*a); });
+    };
+    uint64_t count = varies(*x) ? n : 1;
     for (uint64_t s = 0; s < count; ++s) {
       ir::EvalEnv env;
       env.param = [&](int q) { return param_[q][param_[q].size() > 1 ? s : 0]; };

@@ -662,6 +662,10 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
           }
           for (size_t k = 0; k < syn->states.size(); ++k) {
             if (!e.states[k].node) continue;
+            if (e.states[k].isConstant()) {
+              synStates[k][s] = e.states[k].number();
+              continue;
+            }
             ElementEval ev = element(stateRng[k], s, i);
             ev.env.param = [&](int q) { return args[q]; };
             ev.env.internal = [&](int q) { return internals[q]; };
