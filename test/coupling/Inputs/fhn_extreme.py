@@ -2,10 +2,15 @@
 
 usage: fhn_extreme.py LABEL NSD (more|fewer|same) BASE_DIRS CASE_DIRS
        fhn_extreme.py entrain LABEL DIRS T_DRIVE_MS LO HI
+       fhn_extreme.py tail LABEL NSD DIRS FACTOR
   BASE_DIRS, CASE_DIRS, DIRS: comma-separated output folders (one per seed) of the undriven
   network and of the case under test.
   entrain: spikes per unit per drive cycle after T_SKIP (all units of both layers, from
   spikes.csv), min and max over the runs; passes when every run lies in [LO, HI].
+  tail: are the excursions extreme? X's kurtosis (pooled, 3 for a Gaussian) and its
+  crossings of mu + NSD sigma per run against those of a Gaussian process with the same
+  rate nu_0 of upward crossings of mu (Rice: nu_0 exp(-NSD^2 / 2)); passes when the
+  observed count is more than FACTOR times the Gaussian one.
 
 Definition (after Ansmann et al. 2013, Phys Rev E 88:052911, who call an excursion of the
 mean field beyond its mean plus several standard deviations an extreme event):
@@ -82,6 +87,20 @@ if sys.argv[1] == "entrain":
     ok = all(lo <= p <= hi for p in per)
     print(f"{label}: spikes per unit per {period:g} ms cycle {min(per):.3f} to {max(per):.3f},"
           f" within [{lo:g}, {hi:g}]: {'yes' if ok else 'NO'}")
+    sys.exit(0 if ok else 1)
+
+if sys.argv[1] == "tail":
+    label, nsd, dirs, factor = sys.argv[2], float(sys.argv[3]), sys.argv[4].split(","), float(sys.argv[5])
+    runs = [mean_field(d) for d in dirs]
+    pooled = [x for xs in runs for x in xs]
+    mu, sigma = stats(pooled)
+    kurt = sum((x - mu) ** 4 for x in pooled) / len(pooled) / sigma ** 4
+    nu0 = sum(sum(1 for a, b in zip(xs, xs[1:]) if a < mu <= b) for xs in runs) / len(runs)
+    gauss = nu0 * math.exp(-nsd ** 2 / 2)
+    seen = sum(events(xs, mu, mu + nsd * sigma) for xs in runs) / len(runs)
+    ok = seen > factor * gauss
+    print(f"{label}: kurtosis {kurt:.1f}; mean crossings {nu0:.1f} per run; mu + {nsd:g} sigma crossings"
+          f" {seen:.1f} per run against {gauss:.3f} for a Gaussian; more than {factor:g} times: {'yes' if ok else 'NO'}")
     sys.exit(0 if ok else 1)
 
 label, nsd, expect = sys.argv[1], float(sys.argv[2]), sys.argv[3]
