@@ -74,7 +74,7 @@ PlasticSynapses::PlasticSynapses(const ir::Model &model, const runtime::SynapseT
     for (const ir::Ode &o : m_.odes)
       if (o.state == sub.states.front()) where = o.range;
     if (scheme_.eventDriven) {
-      decays_.push_back({sub.states[0], evalPerSynapse(sub.A[0][0]), evalPerSynapse(sub.b[0])});
+      decays_.push_back({sub.states[0], evalPerSynapse(sub.A[0][0]), evalPerSynapse(sub.b[0]), {}, {}});
       continue;
     }
     Stepper st;
@@ -288,10 +288,14 @@ void PlasticSynapses::bindNeurons(const std::vector<double *> *preStates, uint64
   postFirst_ = postFirst;
 }
 
-void PlasticSynapses::load(uint64_t syn, uint64_t step) {
-  for (int s : own_) stateBuf_[s] = state_[s][syn];
+void PlasticSynapses::loadParams(uint64_t syn) {
   for (int q : varyingParams_) paramBuf_[q] = param_[q][syn];
   for (int q : varyingInternals_) internalBuf_[q] = internal_[q][syn];
+}
+
+void PlasticSynapses::load(uint64_t syn, uint64_t step) {
+  for (int s : own_) stateBuf_[s] = state_[s][syn];
+  loadParams(syn);
   if (at_.empty() || at_[syn] == step) return;
   uint64_t steps = step - at_[syn];
   for (int s : own_)
@@ -447,8 +451,7 @@ void PlasticSynapses::continuous(const runtime::SynapseTable &table, uint64_t st
     frame_.postIndex = postFirst_ + table.post[syn];
     // The states at t_step without moving them (an event-driven state keeps its own time).
     for (size_t s = 0; s < m_.states.size(); ++s) stateBuf_[s] = valueAt(table, s, syn, step);
-    for (int q : varyingParams_) paramBuf_[q] = param_[q][syn];
-    for (int q : varyingInternals_) internalBuf_[q] = internal_[q][syn];
+    loadParams(syn);
     frame_.deliveredMask = 0;
     continuous_.run(frame_, registers_.data());
     for (unsigned d = 0; d < continuousFactor_.size(); ++d)

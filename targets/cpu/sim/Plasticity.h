@@ -118,6 +118,7 @@ private:
 
   void load(uint64_t syn, uint64_t step);   // the synapse's own states (at t_step), params, internals
   void store(uint64_t syn);
+  void loadParams(uint64_t syn);           // the synapse's own parameters and internals
   void prefetch(uint64_t syn) const;       // the synapse's own states, for a later load
   void loadSide(const Side &side, uint32_t neuron, uint64_t step); // values at t_step, not kept
   void catchUpSide(Side &side, uint32_t neuron, uint64_t step);    // values brought to t_step

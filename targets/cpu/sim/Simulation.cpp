@@ -73,6 +73,21 @@ double drawDistribution(const ir::Node &n, const std::vector<double> &args, cons
   throw InternalError("unknown distribution " + n.name);
 }
 
+/// An internal value of one neuron or synapse: its initial expression over parameters,
+/// earlier internals and dt (null: 0).
+double internalValue(const ir::NodeRef &init, const std::function<double(int)> &param,
+                     const std::function<double(int)> &internal, double dt) {
+  if (!init) return 0;
+  ir::EvalEnv env;
+  env.param = param;
+  env.internal = internal;
+  env.other = [&](const ir::Node &node) -> double {
+    if (node.op == ir::Op::Dt) return dt;
+    throw InternalError("an internal value reads " + std::to_string(int(node.op)));
+  };
+  return ir::evaluate(init, env);
+}
+
 /// Evaluates a network value for one element (neuron or synapse).
 struct ElementEval {
   const runtime::RandomStream *rng = nullptr;
@@ -250,6 +265,7 @@ struct Simulation::Impl {
   void plasticity(uint64_t k);
   void sample(Recorder &r, uint64_t k);
   void buildSynapseRecorders(const graph::Record &r, bool openFiles);
+  void schedule(Recorder &rec, const graph::Record &r) const;
   std::vector<double> row;                       // sample()'s scratch
   std::vector<std::pair<std::string, std::string>> synapseMaps; // path, contents
   std::vector<uint32_t> postScratch;
@@ -292,20 +308,24 @@ cpu::KernelSpec Simulation::Impl::buildPopulation(Population &p) {
       p.param[k].assign(n, val.number());
     }
   }
+  // A per-neuron value of neuron i: i and its own random draws.
+  auto element = [&](const runtime::RandomStream &rng, uint32_t i) {
+    ElementEval ev;
+    ev.rng = &rng;
+    ev.files = &fileValues;
+    ev.elements = n;
+    ev.entity = i;
+    ev.i = i;
+    return ev;
+  };
   // Per-neuron parameters may read other parameters (a model default like V_reset = E_L).
-  runtime::RandomStream paramRng(seed, runtime::streamId(qualified(v.name, "params")));
   for (size_t k = 0; k < np; ++k) {
     if (p.paramUniform[k]) continue;
     const graph::Value &val = v.params[k];
     runtime::RandomStream rng(seed, runtime::streamId(val.stream.empty() ? qualified(v.name, m.params[k].name) : val.stream));
     p.param[k].resize(n);
     for (uint32_t i = 0; i < n; ++i) {
-      ElementEval ev;
-      ev.rng = &rng;
-      ev.files = &fileValues;
-      ev.elements = n;
-      ev.entity = i;
-      ev.i = i;
+      ElementEval ev = element(rng, i);
       ev.env.param = [&](int q) {
         if (!p.paramUniform[q] && p.param[q].size() != n) throw SimulationError("parameters defined in terms of each other", v.range);
         return p.param[q][i];
@@ -319,14 +339,8 @@ cpu::KernelSpec Simulation::Impl::buildPopulation(Population &p) {
   p.internalUniform.assign(ni, true);
   for (size_t k = 0; k < ni; ++k) {
     for (uint32_t i = 0; i < n; ++i) {
-      ir::EvalEnv env;
-      env.param = [&](int q) { return p.param[q][i]; };
-      env.internal = [&](int q) { return p.internal[q][i]; };
-      env.other = [&](const ir::Node &node) -> double {
-        if (node.op == ir::Op::Dt) return dt;
-        throw InternalError("internal value reads " + std::to_string(int(node.op)));
-      };
-      p.internal[k][i] = m.internals[k].init ? ir::evaluate(m.internals[k].init, env) : 0;
+      p.internal[k][i] = internalValue(m.internals[k].init, [&](int q) { return p.param[q][i]; },
+                                       [&](int q) { return p.internal[q][i]; }, dt);
       if (i && p.internal[k][i] != p.internal[k][0]) p.internalUniform[k] = false;
     }
   }
@@ -338,12 +352,7 @@ cpu::KernelSpec Simulation::Impl::buildPopulation(Population &p) {
     if (!val.node) continue;
     runtime::RandomStream rng(seed, runtime::streamId(val.stream.empty() ? qualified(v.name, m.states[k].name) : val.stream));
     for (uint32_t i = 0; i < n; ++i) {
-      ElementEval ev;
-      ev.rng = &rng;
-      ev.files = &fileValues;
-      ev.elements = n;
-      ev.entity = i;
-      ev.i = i;
+      ElementEval ev = element(rng, i);
       ev.env.param = [&](int q) { return p.param[q][i]; };
       ev.env.internal = [&](int q) { return p.internal[q][i]; };
       ev.env.state = [&](int q) { return p.state[q][i]; };
@@ -650,14 +659,8 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
         if (plastic || coupling) {
           std::vector<double> internals(syn->internals.size());
           for (size_t q = 0; q < internals.size(); ++q) {
-            ir::EvalEnv env;
-            env.param = [&](int x) { return args[x]; };
-            env.internal = [&](int x) { return internals[x]; };
-            env.other = [&](const ir::Node &node) -> double {
-              if (node.op == ir::Op::Dt) return dt;
-              throw InternalError("a synapse internal reads " + std::to_string(int(node.op)));
-            };
-            internals[q] = syn->internals[q].init ? ir::evaluate(syn->internals[q].init, env) : 0;
+            internals[q] = internalValue(syn->internals[q].init, [&](int x) { return args[x]; },
+                                         [&](int x) { return internals[x]; }, dt);
             synInternals[q].push_back(internals[q]);
           }
           for (size_t k = 0; k < syn->states.size(); ++k) {
@@ -746,9 +749,7 @@ void Simulation::Impl::buildRecorders(bool openFiles) {
     rec.record = &r;
     rec.population = vertexPop[r.vertex];
     rec.state = r.index;
-    rec.everySteps = r.every > 0 ? std::max<uint64_t>(1, uint64_t(std::llround(r.every / dt))) : 1;
-    rec.fromStep = uint64_t(std::llround(r.from / dt));
-    rec.toStep = r.to < 0 ? UINT64_MAX : uint64_t(std::llround(r.to / dt));
+    schedule(rec, r);
     std::vector<runtime::StateColumn> cols;
     const Population &p = pops[rec.population];
     for (int i = r.slice.first; i < r.slice.last; ++i)
@@ -760,6 +761,13 @@ void Simulation::Impl::buildRecorders(bool openFiles) {
     if (openFiles) rec.writer = std::make_unique<runtime::StateCsvWriter>(rec.path, std::move(cols), dt);
     recorders.push_back(std::move(rec));
   }
+}
+
+/// When a recorder samples: its interval, start and end in steps.
+void Simulation::Impl::schedule(Recorder &rec, const graph::Record &r) const {
+  rec.everySteps = r.every > 0 ? std::max<uint64_t>(1, uint64_t(std::llround(r.every / dt))) : 1;
+  rec.fromStep = uint64_t(std::llround(r.from / dt));
+  rec.toStep = r.to < 0 ? UINT64_MAX : uint64_t(std::llround(r.to / dt));
 }
 
 /// `record NAME.x` of a named connect whose synapses have state x: one CSV per projection of
@@ -776,9 +784,7 @@ void Simulation::Impl::buildSynapseRecorders(const graph::Record &r, bool openFi
     rec.record = &r;
     rec.projection = int(it - projections.begin());
     rec.state = r.index;
-    rec.everySteps = r.every > 0 ? std::max<uint64_t>(1, uint64_t(std::llround(r.every / dt))) : 1;
-    rec.fromStep = uint64_t(std::llround(r.from / dt));
-    rec.toStep = r.to < 0 ? UINT64_MAX : uint64_t(std::llround(r.to / dt));
+    schedule(rec, r);
     std::string stem = r.owner + (r.edges.size() > 1 ? "#" + std::to_string(id) : "");
     rec.path = options.outDir + "/" + stem + "." + r.member + ".csv";
     if (openFiles) {
