@@ -116,21 +116,7 @@ bool peel(NodeRef f, Op cmp, NodeRef c, Peeled &r) {
 /// `n` with every leaf like `x` (same kind and slot) replaced by `value`, rebuilt with the
 /// folding builders.
 NodeRef replaceLeaf(const NodeRef &n, const Node &x, const NodeRef &value) {
-  if (n->op == x.op && n->index == x.index && n->args.empty()) return value;
-  if (n->args.empty()) return n;
-  std::vector<NodeRef> args;
-  bool changed = false;
-  for (const NodeRef &a : n->args) {
-    args.push_back(replaceLeaf(a, x, value));
-    changed = changed || args.back() != a;
-  }
-  if (!changed) return n;
-  switch (n->op) {
-  case Op::Neg: case Op::Not: return unary(n->op, args[0]);
-  case Op::Select: return select(args[0], args[1], args[2]);
-  case Op::Call: return call(n->name, args);
-  default: return binary(n->op, args[0], args[1]);
-  }
+  return replaceLeaves(n, [&](const Node &leaf) { return leaf.op == x.op && leaf.index == x.index ? value : nullptr; });
 }
 
 class Folder {

@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <functional>
 
 namespace soma::ir {
 
@@ -211,14 +212,15 @@ NodeRef derivative(const NodeRef &n, int state, bool piecewise) {
   }
 }
 
-NodeRef substitute(const NodeRef &n, const std::vector<NodeRef> &values) {
-  if (n->op == Op::State && n->index >= 0 && static_cast<size_t>(n->index) < values.size() && values[n->index])
-    return values[n->index];
-  if (n->args.empty()) return n;
+NodeRef replaceLeaves(const NodeRef &n, const std::function<NodeRef(const Node &)> &leaf) {
+  if (n->args.empty()) {
+    NodeRef r = leaf(*n);
+    return r ? r : n;
+  }
   std::vector<NodeRef> args;
   bool changed = false;
   for (auto &a : n->args) {
-    args.push_back(substitute(a, values));
+    args.push_back(replaceLeaves(a, leaf));
     changed = changed || args.back() != a;
   }
   if (!changed) return n;
@@ -232,6 +234,13 @@ NodeRef substitute(const NodeRef &n, const std::vector<NodeRef> &values) {
     if (args.size() == 2) return binary(n->op, args[0], args[1]);
     return make(n->op, args, n->value, n->index, n->name);
   }
+}
+
+NodeRef substitute(const NodeRef &n, const std::vector<NodeRef> &values) {
+  return replaceLeaves(n, [&](const Node &x) -> NodeRef {
+    if (x.op == Op::State && x.index >= 0 && static_cast<size_t>(x.index) < values.size()) return values[x.index];
+    return nullptr;
+  });
 }
 
 const char *methodName(Method m) {

@@ -9,6 +9,7 @@
 
 #include "AST.h"
 
+#include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -76,6 +77,9 @@ bool reads(const NodeRef &n, bool (*pred)(const Node &));
 /// condition (select, comparison) counts as constant, abs/min/max/clip/sigmoid and
 /// state-dependent exponents are differentiated; null only for calls without a rule.
 NodeRef derivative(const NodeRef &n, int state, bool piecewise = false);
+/// `n` with each leaf for which `leaf` returns a node replaced by it (null: kept), rebuilt
+/// with the folding builders.
+NodeRef replaceLeaves(const NodeRef &n, const std::function<NodeRef(const Node &)> &leaf);
 /// `n` with State[i] replaced by values[i] where values[i] is non-null.
 NodeRef substitute(const NodeRef &n, const std::vector<NodeRef> &values);
 
