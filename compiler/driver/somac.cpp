@@ -67,6 +67,8 @@ Options of run:
   --seed S                 override the file's seed
   --threads N              worker threads (the spikes do not depend on N)
   --set NAME=VALUE         override a network constant (N=8000, w_e=20pA)
+  --interpret-synapses     run synapse events on the interpreter instead of compiled
+                           loops (the same bits, slower; for comparison)
   --save-state FILE        write a checkpoint at the end of the run
   --load-state FILE        continue from a checkpoint (same network, seed and dt): the
                            run then covers the next --duration after the saved time
@@ -174,6 +176,8 @@ Options parseArgs(int argc, char **argv) {
       std::string v = value(a);
       if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) usageError("--seed needs a non-negative integer");
       o.run.seed = std::stoull(v);
+    } else if (a == "--interpret-synapses") {
+      o.run.interpretSynapses = true;
     } else if (a == "--threads") {
       std::string v = value(a);
       if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || std::stoul(v) == 0 || std::stoul(v) > 256)

@@ -231,3 +231,26 @@ Engine::Compiled Engine::compile(const KernelSpec &spec, const std::string &func
 }
 
 } // namespace soma::cpu
+
+namespace soma::cpu {
+
+std::vector<void *> Engine::add(std::unique_ptr<llvm::Module> module, std::unique_ptr<llvm::LLVMContext> context,
+                                const std::vector<std::string> &functions, std::string &error) {
+  optimizeModule(*module, *impl_->tm);
+  if (llvm::Error e = impl_->jit->addIRModule(llvm::orc::ThreadSafeModule(std::move(module), std::move(context)))) {
+    error = llvm::toString(std::move(e));
+    return {};
+  }
+  std::vector<void *> out;
+  for (const std::string &name : functions) {
+    auto addr = impl_->jit->lookup(name);
+    if (!addr) {
+      error = llvm::toString(addr.takeError());
+      return {};
+    }
+    out.push_back(addr->toPtr<void *>());
+  }
+  return out;
+}
+
+} // namespace soma::cpu

@@ -18,6 +18,7 @@
 #include <vector>
 
 namespace llvm {
+class LLVMContext;
 class Module;
 class TargetMachine;
 } // namespace llvm
@@ -71,6 +72,11 @@ public:
 
   /// Generates, optimises, adds and looks up `functionName` (unique within this Engine).
   Compiled compile(const KernelSpec &spec, const std::string &functionName);
+
+  /// Optimises `module` (made in `context`, for targetMachine()), adds it and returns the
+  /// addresses of `functions` in order; empty, with `error` set, on failure.
+  std::vector<void *> add(std::unique_ptr<llvm::Module> module, std::unique_ptr<llvm::LLVMContext> context,
+                          const std::vector<std::string> &functions, std::string &error);
 
   /// The optimised module text of the last successful compile (for debugging), if kept.
   void keepIR(bool on) { keepIR_ = on; }

@@ -1,6 +1,7 @@
 #include "JitKernels.h"
 
 #include "Diagnostics.h"
+#include "JitSynapses.h"
 
 namespace soma::sim {
 
@@ -11,6 +12,13 @@ SomaUpdateFn JitKernelProvider::kernel(const KernelRequest &request) {
                           compiled.unsupported.front().range);
   if (!compiled) throw InternalError("compiling population '" + request.population + "': " + compiled.error);
   return compiled.fn;
+}
+
+SynapseKernels JitKernelProvider::synapseKernels(const PlasticSynapses &synapses, const std::string &name) {
+  std::string error;
+  SynapseKernels k = compileSynapseKernels(engine_, synapses.codeSpec(), name, error);
+  if (!error.empty()) throw InternalError("compiling the synapse events of " + name + ": " + error);
+  return k;
 }
 
 } // namespace soma::sim

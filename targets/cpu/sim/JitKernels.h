@@ -11,6 +11,7 @@ class JitKernelProvider : public KernelProvider {
 public:
   explicit JitKernelProvider(cpu::Engine &engine) : engine_(engine) {}
   SomaUpdateFn kernel(const KernelRequest &request) override;
+  SynapseKernels synapseKernels(const PlasticSynapses &synapses, const std::string &name) override;
 
 private:
   cpu::Engine &engine_;

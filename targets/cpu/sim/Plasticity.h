@@ -39,6 +39,39 @@
 
 namespace soma::sim {
 
+/// What compiled event loops (JitSynapses.h) read and write: pointers into a
+/// PlasticSynapses and the populations at its ends, refreshed before each call. Every field
+/// is 8 bytes; the generated code reads field k at offset 8 k.
+struct SynapseKernelData {
+  double *const *own = nullptr;        // per model state: its column (per synapse) or null
+  uint64_t *at = nullptr;              // per synapse: the step its own states belong to
+  double *const *preSide = nullptr;    // per model state: values per pre neuron, or null
+  uint64_t *preAt = nullptr;
+  double *const *postSide = nullptr;   // per model state: values per post neuron, or null
+  uint64_t *postAt = nullptr;
+  const double *const *param = nullptr;    // per model parameter: its column, or null (uniform)
+  const double *const *internal = nullptr; // likewise
+  const double *input = nullptr;       // modulator inputs
+  double *const *preStates = nullptr;  // the pre population's state arrays (null: a source)
+  double *const *postStates = nullptr;
+  uint64_t preFirst = 0, postFirst = 0;
+  const uint32_t *post = nullptr;      // the table's post index per synapse
+  const uint32_t *preOf = nullptr;     // the pre index per synapse
+  const uint64_t *byPost = nullptr;    // synapses by post neuron
+  const uint32_t *byPostPre = nullptr; // and their pre index
+  double *slot = nullptr;              // arrivals: what `deliver` adds to, by post index
+};
+
+/// Compiled event loops of one projection; null ones are run by the interpreter.
+/// preRow: `on pre` for synapses [begin, end) of row `pre` (its pre traces caught up to
+/// `step`); preList: for the synapses entries[0..n); post: `on post` for the synapses
+/// byPost[first..last) onto post neuron `j` (its post traces caught up).
+struct SynapseKernels {
+  void (*preRow)(const SynapseKernelData *, uint64_t begin, uint64_t end, uint64_t pre, uint64_t step) = nullptr;
+  void (*preList)(const SynapseKernelData *, const uint64_t *entries, uint64_t n, uint64_t step) = nullptr;
+  void (*post)(const SynapseKernelData *, uint64_t first, uint64_t last, uint64_t j, uint64_t step) = nullptr;
+};
+
 class PlasticSynapses {
 public:
   /// `params` and `internals`: per model parameter/internal, one value (uniform) or one per
@@ -58,6 +91,31 @@ public:
                    uint64_t postFirst);
 
   const ir::SynapseScheme &scheme() const { return scheme_; }
+
+  /// What a compiler of event loops needs to give the interpreter's bits: the programs,
+  /// where each state lives, how it decays, the uniform parameters and the deliver
+  /// factors. `compilable` is false when the interpreter must run the events (a learned
+  /// delay is read per synapse while scheduling).
+  struct CodeSpec {
+    bool compilable = false;
+    const SynapseProgram *onPre = nullptr, *onPost = nullptr;
+    double dt = 0;
+    bool rowArrivals = false, ownAt = false;
+    struct StateCode {
+      int owner = 0;                    // Owner as int
+      bool decays = false;
+      const double *factor = nullptr, *offset = nullptr; // the uniform table, if any
+      uint64_t tableSize = 0;
+      bool zeroOffset = true;           // every offset is 0
+      const void *decay = nullptr;      // for soma_synapse_decayed
+    };
+    std::vector<StateCode> states;
+    std::vector<bool> paramUniform, internalUniform;
+    std::vector<double> paramValue, internalValue; // the uniform values
+    std::vector<double> deliverFactor;
+  };
+  CodeSpec codeSpec() const;
+  void useKernels(const SynapseKernels &kernels) { kernels_ = kernels; }
   /// Modulator inputs (per model input), held until set again.
   std::vector<double> &inputs() { return input_; }
 
@@ -80,10 +138,9 @@ public:
   void continuous(const runtime::SynapseTable &table, uint64_t step,
                   const std::function<void(uint32_t, double)> &deliver);
   bool hasContinuous() const { return !continuous_.empty(); }
-  /// 5. Runs `on pre` for the arrivals at `step`; deliver(post index in the slice, value in
-  ///    the target's unit) for every deliver executed. Returns the number of events.
-  uint64_t arrivals(const runtime::SynapseTable &table, uint64_t step,
-                    const std::function<void(uint32_t, double)> &deliver);
+  /// 5. Runs `on pre` for the arrivals at `step`; every deliver executed adds its value (in
+  ///    the target's unit) to slot[post index in the slice]. Returns the number of events.
+  uint64_t arrivals(const runtime::SynapseTable &table, uint64_t step, double *slot);
 
   /// State `s` of synapse `syn` at t_step (event-driven states advanced to it on the fly;
   /// per-step states must be at `step`).
@@ -98,12 +155,18 @@ public:
   uint64_t pendingLimit() const { return rowArrivals_ ? rows_ : n_; }
 
 private:
+public:
   struct Decay {             // event-driven: x' = a x + b for one state
     int state;
+    double dt;
     std::vector<double> a, b; // one value, or one per synapse
     // With uniform a and b: e^{a D dt} and (e^{a D dt} - 1)/a b for D < table size.
     std::vector<double> factor, offset;
+    /// x after `steps` steps from x, for synapse `syn`.
+    double at(uint64_t syn, double x, uint64_t steps) const;
   };
+
+private:
   struct Side {              // states kept once per neuron of one side
     std::vector<int> states;
     std::vector<std::vector<double>> value; // [k][neuron], k indexing `states`
@@ -123,7 +186,6 @@ private:
   void loadSide(const Side &side, uint32_t neuron, uint64_t step); // values at t_step, not kept
   void catchUpSide(Side &side, uint32_t neuron, uint64_t step);    // values brought to t_step
   void storeSide(Side &side, uint32_t neuron);
-  double decayed(const Decay &d, uint64_t syn, double x, uint64_t steps) const;
   const Decay *decayOf(int state) const;
   void hoistTraces(const runtime::SynapseTable &table);
   uint32_t learnedSteps(double delay, uint32_t bound) const;
@@ -156,6 +218,13 @@ private:
   // Scratch.
   std::vector<double> stateBuf_, paramBuf_, internalBuf_, registers_, outBuf_;
   SynapseFrame frame_;
+  SynapseKernels kernels_;
+  SynapseKernelData kernelData(const uint32_t *post, double *slot);
+  std::vector<double *> ownColumns_, preColumns_, postColumns_;
+  std::vector<const double *> paramColumns_, internalColumns_;
 };
+
+/// Decay::at for compiled code (`decay` is a const PlasticSynapses::Decay *).
+extern "C" double soma_synapse_decayed(const void *decay, uint64_t syn, double x, uint64_t steps);
 
 } // namespace soma::sim

@@ -869,6 +869,14 @@ void Simulation::build(KernelProvider &kernels, Timings &timings) {
     if (!p.fn) throw InternalError("no kernel for population '" + p.vertex->name + "'");
     jitSeconds += secondsSince(tj);
   }
+  if (!s.options.interpretSynapses)
+    for (size_t q = 0; q < s.projections.size(); ++q)
+      if (s.projections[q].plastic) {
+        auto tj = Clock::now();
+        s.projections[q].plastic->useKernels(kernels.synapseKernels(*s.projections[q].plastic,
+                                                                     "soma_synapse_" + std::to_string(q)));
+        jitSeconds += secondsSince(tj);
+      }
   // Rings for the states and inputs that projections target.
   for (const Projection &pr : s.projections) {
     Population &p = s.pops[pr.post];
@@ -1041,7 +1049,7 @@ void Simulation::Impl::plasticity(uint64_t k) {
     Population &post = pops[pr.post];
     Population::Ring &ring = pr.toInput ? post.inputRing[pr.target] : post.jumpRing[pr.target];
     double *slot = ring.slot((k + 2) % ringSlots, post.n) + pr.postFirst;
-    threadEvents[0] += ps.arrivals(table, k + 2, [slot](uint32_t j, double v) { slot[j] += v; });
+    threadEvents[0] += ps.arrivals(table, k + 2, slot);
   }
 }
 

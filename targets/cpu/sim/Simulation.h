@@ -19,6 +19,7 @@
 #include "KernelABI.h"
 #include "KernelSpec.h"
 #include "NetworkGraph.h"
+#include "Plasticity.h"
 
 #include <memory>
 #include <optional>
@@ -34,6 +35,7 @@ struct RunOptions {
   std::optional<uint64_t> seed;
   unsigned threads = 1;
   bool progress = false;                   // a progress bar on stderr
+  bool interpretSynapses = false;          // no compiled synapse event loops
   std::string saveState, loadState;        // checkpoint files (--save-state, --load-state)
   std::string commandLine;                 // provenance
 };
@@ -64,6 +66,12 @@ public:
   /// for a construct the target cannot compile (at its location); anything else that
   /// fails throws another std::exception (InternalError when it is the compiler's fault).
   virtual SomaUpdateFn kernel(const KernelRequest &request) = 0;
+  /// Compiled event loops for the synapses of one projection (`name`: a unique symbol
+  /// prefix), or none (the default): the interpreter runs them, with the same bits.
+  virtual SynapseKernels synapseKernels(const PlasticSynapses &synapses, const std::string &name) {
+    (void)synapses, (void)name;
+    return {};
+  }
 };
 
 struct PopulationResult {

@@ -263,6 +263,15 @@ double synapseFunction(int code, const double *a) {
   return unary(uint8_t(code), a[0]);
 }
 
+int SynapseProgram::functionCode(const Ins &ins) {
+  switch (ins.op) {
+  case Opc::Call1: return ins.fn;
+  case Opc::Call2: return kBinaryBase + ins.fn;
+  case Opc::Pow: return kBinaryBase + PowFn;
+  default: return -1;
+  }
+}
+
 void SynapseProgram::run(SynapseFrame &f, double *r) const {
   const Ins *code = code_.data();
   const size_t n = code_.size();

@@ -61,7 +61,9 @@ public:
   void run(SynapseFrame &frame, double *registers) const;
   size_t registers() const { return registers_; }
 
-private:
+  // The instructions, for the compiler of event loops (JitSynapses.h), which must give
+  // the bits run() gives. Every instruction writes register `dst` (each once, unless a
+  // jump skips it); a, b, c are registers or, as named, indices and jump targets.
   enum class Opc : uint8_t {
     Const, Param, Internal, State, Input, Time, Dt, PreState, PostState,
     Neg, Not, Add, Sub, Mul, Div, Mod, Pow, Lt, Le, Gt, Ge, Eq, Ne, And, Or, Select,
@@ -74,6 +76,11 @@ private:
     int32_t dst = 0, a = 0, b = 0, c = 0;
     double k = 0;                 // Const
   };
+  const std::vector<Ins> &code() const { return code_; }
+  /// The synapseFunction code of a Call1, Call2 or Pow instruction.
+  static int functionCode(const Ins &ins);
+
+private:
   friend class ProgramBuilder;
   std::vector<Ins> code_;
   size_t registers_ = 0;

@@ -1,0 +1,387 @@
+#include "JitSynapses.h"
+
+#include "SynapseProgram.h"
+
+#include <llvm/IR/Constants.h>
+#include <llvm/IR/DerivedTypes.h>
+#include <llvm/IR/Function.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+
+#include <cstddef>
+#include <map>
+
+namespace soma::sim {
+
+namespace {
+
+/// The interpreter's functions (other than min, max, clip), called by compiled code.
+double callFunction(int64_t code, double a, double b) {
+  const double args[2] = {a, b};
+  return synapseFunction(int(code), args);
+}
+
+// SynapseKernelData's fields, 8 bytes each.
+enum Field : unsigned {
+  FOwn, FAt, FPreSide, FPreAt, FPostSide, FPostAt, FParam, FInternal, FInput, FPreStates, FPostStates,
+  FPreFirst, FPostFirst, FPost, FPreOf, FByPost, FByPostPre, FSlot,
+};
+static_assert(offsetof(SynapseKernelData, input) == 8 * FInput);
+static_assert(offsetof(SynapseKernelData, postFirst) == 8 * FPostFirst);
+static_assert(offsetof(SynapseKernelData, slot) == 8 * FSlot);
+static_assert(sizeof(SynapseKernelData) == 8 * (FSlot + 1));
+
+enum class Loop { PreRow, PreList, Post };
+using Owner = PlasticSynapses::Owner;
+using Spec = PlasticSynapses::CodeSpec;
+using Opc = SynapseProgram::Opc;
+
+/// Synapses whose own states the post loop prefetches ahead (as the interpreter does).
+constexpr uint64_t kAhead = 16;
+
+class Generator {
+public:
+  Generator(llvm::LLVMContext &c, llvm::Module &m, const Spec &spec) : C(c), M(m), B(c), S(spec) {
+    f64 = B.getDoubleTy();
+    i64 = B.getInt64Ty();
+    i32 = B.getInt32Ty();
+    ptr = B.getPtrTy();
+  }
+
+  /// One loop function `name` running `program` (Plasticity.h: SynapseKernels).
+  void loop(Loop kind, const std::string &name, const SynapseProgram &program) {
+    std::vector<llvm::Type *> args = kind == Loop::PreList ? std::vector<llvm::Type *>{ptr, ptr, i64, i64}
+                                                           : std::vector<llvm::Type *>{ptr, i64, i64, i64, i64};
+    auto *fty = llvm::FunctionType::get(B.getVoidTy(), args, false);
+    fn_ = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, name, M);
+    fn_->addFnAttr(llvm::Attribute::NoUnwind);
+    auto *entry = llvm::BasicBlock::Create(C, "entry", fn_);
+    B.SetInsertPoint(entry);
+    llvm::Value *ctx = fn_->getArg(0);
+    llvm::Value *begin, *end, *neuron = nullptr, *step;
+    if (kind == Loop::PreList) {
+      begin = B.getInt64(0);
+      end = fn_->getArg(2);
+      step = fn_->getArg(3);
+    } else {
+      begin = fn_->getArg(1);
+      end = fn_->getArg(2);
+      neuron = fn_->getArg(3);
+      step = fn_->getArg(4);
+    }
+    const size_t ns = S.states.size();
+    state_.assign(ns, nullptr);
+    for (size_t s = 0; s < ns; ++s) state_[s] = B.CreateAlloca(f64);
+    reg_.assign(program.registers(), nullptr);
+    for (auto &r : reg_) r = B.CreateAlloca(f64);
+
+    // Everything the loop reads that does not change while it runs, loaded once.
+    auto column = [&](Field f, size_t k) {
+      return B.CreateLoad(ptr, B.CreateConstInBoundsGEP1_64(ptr, field(ctx, f, ptr), k));
+    };
+    std::vector<llvm::Value *> col(ns, nullptr);
+    for (size_t s = 0; s < ns; ++s) {
+      Owner o = Owner(S.states[s].owner);
+      col[s] = column(o == Owner::Synapse ? FOwn : o == Owner::Pre ? FPreSide : FPostSide, s);
+    }
+    at_ = S.ownAt ? field(ctx, FAt, ptr) : nullptr;
+    llvm::Value *preAt = field(ctx, FPreAt, ptr), *postAt = field(ctx, FPostAt, ptr);
+    param_.assign(S.paramUniform.size(), nullptr);
+    internal_.assign(S.internalUniform.size(), nullptr);
+    preState_.clear();
+    postState_.clear();
+    for (const SynapseProgram::Ins &i : program.code()) {
+      if (i.op == Opc::Param && !S.paramUniform[i.a] && !param_[i.a]) param_[i.a] = column(FParam, i.a);
+      if (i.op == Opc::Internal && !S.internalUniform[i.a] && !internal_[i.a]) internal_[i.a] = column(FInternal, i.a);
+      if (i.op == Opc::PreState && !preState_.count(i.a)) preState_[i.a] = column(FPreStates, i.a);
+      if (i.op == Opc::PostState && !postState_.count(i.a)) postState_[i.a] = column(FPostStates, i.a);
+    }
+    input_ = field(ctx, FInput, ptr);
+    preFirst_ = field(ctx, FPreFirst, i64);
+    postFirst_ = field(ctx, FPostFirst, i64);
+    llvm::Value *postOf = field(ctx, FPost, ptr), *preOf = field(ctx, FPreOf, ptr);
+    llvm::Value *byPost = field(ctx, FByPost, ptr), *byPostPre = field(ctx, FByPostPre, ptr);
+    slot_ = field(ctx, FSlot, ptr);
+    time_ = B.CreateFMul(B.CreateUIToFP(step, f64), llvm::ConstantFP::get(f64, S.dt));
+    step_ = step;
+
+    // The side whose traces the caller caught up: every synapse starts from its values,
+    // and the last synapse's values are kept (they are the same in every synapse).
+    const bool caughtUp = kind != Loop::PreList;
+    const Owner caught = kind == Loop::PreRow ? Owner::Pre : Owner::Post;
+    std::vector<llvm::Value *> start(ns, nullptr);
+    for (size_t s = 0; s < ns; ++s)
+      if (caughtUp && Owner(S.states[s].owner) == caught) {
+        start[s] = B.CreateLoad(f64, B.CreateInBoundsGEP(f64, col[s], neuron));
+        B.CreateStore(start[s], state_[s]);
+      }
+
+    auto *body = llvm::BasicBlock::Create(C, "synapse", fn_);
+    auto *exit = llvm::BasicBlock::Create(C, "exit", fn_);
+    B.CreateCondBr(B.CreateICmpULT(begin, end), body, exit);
+    B.SetInsertPoint(body);
+    llvm::PHINode *i = B.CreatePHI(i64, 2);
+    i->addIncoming(begin, entry);
+    llvm::Value *syn, *pre, *post;
+    auto index32 = [&](llvm::Value *base, llvm::Value *k) {
+      return B.CreateZExt(B.CreateLoad(i32, B.CreateInBoundsGEP(i32, base, k)), i64);
+    };
+    if (kind == Loop::PreRow) {
+      syn = i;
+      pre = neuron;
+      post = index32(postOf, syn);
+    } else if (kind == Loop::PreList) {
+      syn = B.CreateLoad(i64, B.CreateInBoundsGEP(i64, fn_->getArg(1), i));
+      pre = index32(preOf, syn);
+      post = index32(postOf, syn);
+    } else {
+      syn = B.CreateLoad(i64, B.CreateInBoundsGEP(i64, byPost, i));
+      pre = index32(byPostPre, i);
+      post = neuron;
+      // The synapses onto one neuron are scattered over the table: prefetch ahead.
+      llvm::Value *ahead = B.CreateAdd(i, B.getInt64(kAhead));
+      ahead = B.CreateSelect(B.CreateICmpULT(ahead, end), ahead, B.CreateSub(end, B.getInt64(1)));
+      llvm::Value *later = B.CreateLoad(i64, B.CreateInBoundsGEP(i64, byPost, ahead));
+      llvm::Function *prefetch = llvm::Intrinsic::getDeclaration(&M, llvm::Intrinsic::prefetch, {ptr});
+      auto fetch = [&](llvm::Type *ty, llvm::Value *base) {
+        B.CreateCall(prefetch, {B.CreateInBoundsGEP(ty, base, later), B.getInt32(1), B.getInt32(3), B.getInt32(1)});
+      };
+      for (size_t s = 0; s < ns; ++s)
+        if (Owner(S.states[s].owner) == Owner::Synapse) fetch(f64, col[s]);
+      if (at_) fetch(i64, at_);
+    }
+    syn_ = syn;
+    pre_ = pre;
+    post_ = post;
+
+    // The states at t_step (PlasticSynapses::load and loadSide).
+    for (size_t s = 0; s < ns; ++s) {
+      const Spec::StateCode &sc = S.states[s];
+      const Owner o = Owner(sc.owner);
+      if (start[s]) {
+        B.CreateStore(start[s], state_[s]);
+        continue;
+      }
+      llvm::Value *x, *since;
+      if (o == Owner::Synapse) {
+        x = B.CreateLoad(f64, B.CreateInBoundsGEP(f64, col[s], syn));
+        since = sc.decays && at_ ? B.CreateLoad(i64, B.CreateInBoundsGEP(i64, at_, syn)) : nullptr;
+        if (since) x = decayed(sc, x, B.CreateSub(step, since), syn);
+      } else {
+        llvm::Value *n = o == Owner::Pre ? pre : post;
+        x = B.CreateLoad(f64, B.CreateInBoundsGEP(f64, col[s], n));
+        if (sc.decays) {
+          since = B.CreateLoad(i64, B.CreateInBoundsGEP(i64, o == Owner::Pre ? preAt : postAt, n));
+          x = decayed(sc, x, B.CreateSub(step, since), B.getInt64(0));
+        }
+      }
+      B.CreateStore(x, state_[s]);
+    }
+    if (at_) B.CreateStore(step, B.CreateInBoundsGEP(i64, at_, syn));
+
+    run(program);
+
+    for (size_t s = 0; s < ns; ++s)
+      if (Owner(S.states[s].owner) == Owner::Synapse)
+        B.CreateStore(B.CreateLoad(f64, state_[s]), B.CreateInBoundsGEP(f64, col[s], syn));
+    llvm::Value *next = B.CreateAdd(i, B.getInt64(1));
+    i->addIncoming(next, B.GetInsertBlock());
+    B.CreateCondBr(B.CreateICmpULT(next, end), body, exit);
+
+    B.SetInsertPoint(exit);
+    for (size_t s = 0; s < ns; ++s)
+      if (start[s]) B.CreateStore(B.CreateLoad(f64, state_[s]), B.CreateInBoundsGEP(f64, col[s], neuron));
+    B.CreateRetVoid();
+  }
+
+private:
+  llvm::Value *field(llvm::Value *ctx, Field f, llvm::Type *ty) {
+    return B.CreateLoad(ty, B.CreateConstInBoundsGEP1_64(i64, ctx, f));
+  }
+  llvm::Value *address(const void *p) { return B.CreateIntToPtr(B.getInt64(uint64_t(uintptr_t(p))), ptr); }
+  llvm::Value *num(double v) { return llvm::ConstantFP::get(f64, v); }
+  llvm::Value *isTrue(llvm::Value *x) { return B.CreateFCmpUNE(x, num(0)); }
+  llvm::Value *boolean(llvm::Value *c) { return B.CreateUIToFP(c, f64); }
+
+  /// Decay::at: x after `steps` steps (the table when it has the entry, else the call).
+  llvm::Value *decayed(const Spec::StateCode &sc, llvm::Value *x, llvm::Value *steps, llvm::Value *syn) {
+    auto slow = [&]() {
+      auto *fty = llvm::FunctionType::get(f64, {ptr, i64, f64, i64}, false);
+      return B.CreateCall(fty, address(reinterpret_cast<const void *>(&soma_synapse_decayed)),
+                          {address(sc.decay), syn, x, steps});
+    };
+    if (sc.tableSize == 0) return slow();
+    auto *table = llvm::BasicBlock::Create(C, "table", fn_);
+    auto *call = llvm::BasicBlock::Create(C, "exp", fn_);
+    auto *join = llvm::BasicBlock::Create(C, "decayed", fn_);
+    B.CreateCondBr(B.CreateICmpULT(steps, B.getInt64(sc.tableSize)), table, call);
+    B.SetInsertPoint(table);
+    llvm::Value *scaled = B.CreateFMul(B.CreateLoad(f64, B.CreateInBoundsGEP(f64, address(sc.factor), steps)), x);
+    if (!sc.zeroOffset) {
+      llvm::Value *offset = B.CreateLoad(f64, B.CreateInBoundsGEP(f64, address(sc.offset), steps));
+      scaled = B.CreateSelect(B.CreateFCmpOEQ(offset, num(0)), scaled, B.CreateFAdd(scaled, offset));
+    }
+    B.CreateBr(join);
+    B.SetInsertPoint(call);
+    llvm::Value *far = slow();
+    B.CreateBr(join);
+    B.SetInsertPoint(join);
+    llvm::PHINode *v = B.CreatePHI(f64, 2);
+    v->addIncoming(scaled, table);
+    v->addIncoming(far, call);
+    return B.CreateSelect(B.CreateICmpEQ(steps, B.getInt64(0)), x, v); // steps = 0: x itself
+  }
+
+  /// The program's instructions, as SynapseProgram::run executes them.
+  void run(const SynapseProgram &program) {
+    const std::vector<SynapseProgram::Ins> &code = program.code();
+    std::vector<llvm::BasicBlock *> blockAt(code.size() + 1, nullptr);
+    auto blockFor = [&](size_t pc) {
+      if (!blockAt[pc]) blockAt[pc] = llvm::BasicBlock::Create(C, "pc" + std::to_string(pc), fn_);
+      return blockAt[pc];
+    };
+    for (size_t pc = 0; pc < code.size(); ++pc)
+      if (code[pc].op == Opc::JumpIfFalse || code[pc].op == Opc::Jump) {
+        blockFor(size_t(code[pc].b));
+        blockFor(pc + 1);
+      }
+    auto r = [&](int32_t k) { return B.CreateLoad(f64, reg_[k]); };
+    auto enter = [&](size_t pc) {
+      if (!blockAt[pc]) return;
+      if (!B.GetInsertBlock()->getTerminator()) B.CreateBr(blockAt[pc]);
+      B.SetInsertPoint(blockAt[pc]);
+    };
+    auto *helperType = llvm::FunctionType::get(f64, {i64, f64, f64}, false);
+    llvm::Value *helper = address(reinterpret_cast<const void *>(&callFunction));
+    for (size_t pc = 0; pc < code.size(); ++pc) {
+      enter(pc);
+      const SynapseProgram::Ins &in = code[pc];
+      llvm::Value *v = nullptr;
+      switch (in.op) {
+      case Opc::Const: v = num(in.k); break;
+      case Opc::Param:
+        v = S.paramUniform[in.a] ? num(S.paramValue[in.a]) : B.CreateLoad(f64, B.CreateInBoundsGEP(f64, param_[in.a], syn_));
+        break;
+      case Opc::Internal:
+        v = S.internalUniform[in.a] ? num(S.internalValue[in.a])
+                                    : B.CreateLoad(f64, B.CreateInBoundsGEP(f64, internal_[in.a], syn_));
+        break;
+      case Opc::State: v = B.CreateLoad(f64, state_[in.a]); break;
+      case Opc::Input: v = B.CreateLoad(f64, B.CreateConstInBoundsGEP1_64(f64, input_, in.a)); break;
+      case Opc::PreState:
+        v = B.CreateLoad(f64, B.CreateInBoundsGEP(f64, preState_.at(in.a), B.CreateAdd(preFirst_, pre_)));
+        break;
+      case Opc::PostState:
+        v = B.CreateLoad(f64, B.CreateInBoundsGEP(f64, postState_.at(in.a), B.CreateAdd(postFirst_, post_)));
+        break;
+      case Opc::Time: v = time_; break;
+      case Opc::Dt: v = num(S.dt); break;
+      case Opc::Neg: v = B.CreateFNeg(r(in.a)); break;
+      case Opc::Not: v = B.CreateSelect(isTrue(r(in.a)), num(0), num(1)); break;
+      case Opc::Add: v = B.CreateFAdd(r(in.a), r(in.b)); break;
+      case Opc::Sub: v = B.CreateFSub(r(in.a), r(in.b)); break;
+      case Opc::Mul: v = B.CreateFMul(r(in.a), r(in.b)); break;
+      case Opc::Div: v = B.CreateFDiv(r(in.a), r(in.b)); break;
+      case Opc::Mod: v = B.CreateFRem(r(in.a), r(in.b)); break;
+      case Opc::Lt: v = boolean(B.CreateFCmpOLT(r(in.a), r(in.b))); break;
+      case Opc::Le: v = boolean(B.CreateFCmpOLE(r(in.a), r(in.b))); break;
+      case Opc::Gt: v = boolean(B.CreateFCmpOGT(r(in.a), r(in.b))); break;
+      case Opc::Ge: v = boolean(B.CreateFCmpOGE(r(in.a), r(in.b))); break;
+      case Opc::Eq: v = boolean(B.CreateFCmpOEQ(r(in.a), r(in.b))); break;
+      case Opc::Ne: v = boolean(B.CreateFCmpUNE(r(in.a), r(in.b))); break;
+      case Opc::And: v = boolean(B.CreateAnd(isTrue(r(in.a)), isTrue(r(in.b)))); break;
+      case Opc::Or: v = boolean(B.CreateOr(isTrue(r(in.a)), isTrue(r(in.b)))); break;
+      case Opc::Select: v = B.CreateSelect(isTrue(r(in.a)), r(in.b), r(in.c)); break;
+      case Opc::Clip:
+        v = B.CreateBinaryIntrinsic(llvm::Intrinsic::minimum,
+                                    B.CreateBinaryIntrinsic(llvm::Intrinsic::maximum, r(in.a), r(in.b)), r(in.c));
+        break;
+      case Opc::Call2:
+        if (SynapseProgram::functionCode(in) == synapseFunctionCode("min", 2)) {
+          v = B.CreateBinaryIntrinsic(llvm::Intrinsic::minimum, r(in.a), r(in.b));
+          break;
+        }
+        if (SynapseProgram::functionCode(in) == synapseFunctionCode("max", 2)) {
+          v = B.CreateBinaryIntrinsic(llvm::Intrinsic::maximum, r(in.a), r(in.b));
+          break;
+        }
+        [[fallthrough]];
+      case Opc::Call1: case Opc::Pow:
+        v = B.CreateCall(helperType, helper,
+                         {B.getInt64(uint64_t(SynapseProgram::functionCode(in))), r(in.a),
+                          in.op == Opc::Call1 ? num(0) : r(in.b)});
+        break;
+      case Opc::Store: B.CreateStore(r(in.a), state_[in.b]); break;
+      case Opc::Deliver: {
+        // slot[post] += value * factor, where and as PlasticSynapses::arrivals adds it.
+        llvm::Value *at = B.CreateInBoundsGEP(f64, slot_, post_);
+        llvm::Value *add = B.CreateFMul(r(in.a), num(S.deliverFactor.at(size_t(in.b))));
+        B.CreateStore(B.CreateFAdd(B.CreateLoad(f64, at), add), at);
+        break;
+      }
+      case Opc::Out: break; // expression programs only; event blocks have none
+      case Opc::JumpIfFalse: B.CreateCondBr(isTrue(r(in.a)), blockFor(pc + 1), blockFor(size_t(in.b))); break;
+      case Opc::Jump: B.CreateBr(blockFor(size_t(in.b))); break;
+      }
+      if (v) B.CreateStore(v, reg_[in.dst]);
+    }
+    enter(code.size());
+  }
+
+  llvm::LLVMContext &C;
+  llvm::Module &M;
+  llvm::IRBuilder<> B;
+  const Spec &S;
+  llvm::Type *f64, *i64, *i32, *ptr;
+  llvm::Function *fn_ = nullptr;
+  std::vector<llvm::Value *> state_, reg_, param_, internal_;
+  std::map<int, llvm::Value *> preState_, postState_;
+  llvm::Value *at_ = nullptr, *input_ = nullptr, *preFirst_ = nullptr, *postFirst_ = nullptr, *slot_ = nullptr;
+  llvm::Value *time_ = nullptr, *step_ = nullptr, *syn_ = nullptr, *pre_ = nullptr, *post_ = nullptr;
+};
+
+} // namespace
+
+SynapseKernels compileSynapseKernels(cpu::Engine &engine, const PlasticSynapses::CodeSpec &spec,
+                                     const std::string &prefix, std::string &error) {
+  if (!spec.compilable) return {};
+  auto context = std::make_unique<llvm::LLVMContext>();
+  auto module = std::make_unique<llvm::Module>(prefix, *context);
+  llvm::TargetMachine &tm = engine.targetMachine();
+  module->setTargetTriple(tm.getTargetTriple().str());
+  module->setDataLayout(tm.createDataLayout());
+  Generator gen(*context, *module, spec);
+  std::vector<std::string> names;
+  if (!spec.onPre->empty()) {
+    names.push_back(prefix + (spec.rowArrivals ? "_pre_row" : "_pre_list"));
+    gen.loop(spec.rowArrivals ? Loop::PreRow : Loop::PreList, names.back(), *spec.onPre);
+  }
+  if (!spec.onPost->empty()) {
+    names.push_back(prefix + "_post");
+    gen.loop(Loop::Post, names.back(), *spec.onPost);
+  }
+  if (names.empty()) return {};
+  std::string problems;
+  llvm::raw_string_ostream os(problems);
+  if (llvm::verifyModule(*module, &os)) {
+    error = "invalid synapse code: " + problems;
+    return {};
+  }
+  std::vector<void *> fns = engine.add(std::move(module), std::move(context), names, error);
+  if (fns.size() != names.size()) return {};
+  SynapseKernels k;
+  size_t next = 0;
+  if (!spec.onPre->empty()) {
+    if (spec.rowArrivals) k.preRow = reinterpret_cast<decltype(k.preRow)>(fns[next++]);
+    else k.preList = reinterpret_cast<decltype(k.preList)>(fns[next++]);
+  }
+  if (!spec.onPost->empty()) k.post = reinterpret_cast<decltype(k.post)>(fns[next++]);
+  return k;
+}
+
+} // namespace soma::sim
