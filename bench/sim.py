@@ -10,7 +10,7 @@ event count beside every time (a silent network is fast), synaptic events per se
 real-time factor and the peak memory. Also writes bench/results/sim.json.
 
 usage: bench/sim.py [--somac build/bin/somac] [--sizes 4000,16000,64000] [--threads 1,2]
-                    [--models cuba,coba,cuba_stdp] [--repeat 1]
+                    [--models cuba,coba,cuba_stdp,cuba_stdp_interp] [--repeat 1]
 This is a benchmark, not a test: it asserts nothing.
 """
 import argparse
@@ -42,10 +42,10 @@ def variant(model: str, n: int) -> str:
     return text
 
 
-def run_once(somac, path, out, threads):
+def run_once(somac, path, out, threads, extra=()):
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.perf_counter()
-    proc = subprocess.run([somac, "run", path, "--out", out, "--threads", str(threads), "-q"],
+    proc = subprocess.run([somac, "run", path, "--out", out, "--threads", str(threads), "-q", *extra],
                           capture_output=True, text=True)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
@@ -60,25 +60,28 @@ def main():
     ap.add_argument("--somac", default=os.path.join(ROOT, "build", "bin", "somac"))
     ap.add_argument("--sizes", default="4000,16000,64000")
     ap.add_argument("--threads", default="1,2")
-    ap.add_argument("--models", default="cuba,coba,cuba_stdp",
-                    help="examples/NAME.soma; cuba_stdp is CUBA with pair STDP (plasticity's cost)")
+    ap.add_argument("--models", default="cuba,coba,cuba_stdp,cuba_stdp_interp",
+                    help="examples/NAME.soma; cuba_stdp is CUBA with pair STDP (plasticity's cost); "
+                         "NAME_interp runs its synapse events on the interpreter (--interpret-synapses)")
     ap.add_argument("--repeat", type=int, default=1, help="best of this many runs")
     args = ap.parse_args()
     rows = []
     tmp = tempfile.mkdtemp(prefix="soma-bench-")
-    header = (f"{'model':6} {'N':>6} {'thr':>3} {'ready s':>8} {'build s':>8} {'loop s':>8} {'total s':>8} "
+    header = (f"{'model':16} {'N':>6} {'thr':>3} {'ready s':>8} {'build s':>8} {'loop s':>8} {'total s':>8} "
               f"{'rate Hz':>8} {'events':>11} {'ev/s':>9} {'RT x':>6} {'peak MB':>8}")
     print(header)
     print("-" * len(header))
     for model in args.models.split(","):
         for n in map(int, args.sizes.split(",")):
             path = os.path.join(tmp, f"{model}_{n}.soma")
+            interp = model.endswith("_interp")
             with open(path, "w") as f:
-                f.write(variant(model, n))
+                f.write(variant(model.removesuffix("_interp"), n))
             for threads in map(int, args.threads.split(",")):
                 best = None
                 for _ in range(args.repeat):
-                    r = run_once(args.somac, path, os.path.join(tmp, f"out_{model}_{n}_{threads}"), threads)
+                    r = run_once(args.somac, path, os.path.join(tmp, f"out_{model}_{n}_{threads}"), threads,
+                                 ["--interpret-synapses"] if interp else [])
                     if best is None or r[0] < best[0]:
                         best = r
                 wall, peak_kib, s = best
@@ -96,7 +99,7 @@ def main():
                     "realtime_factor": loop / model_s, "peak_mb": peak_kib / 1024,
                 }
                 rows.append(row)
-                print(f"{model:6} {n:6d} {threads:3d} {ready:8.3f} {row['construction_s']:8.3f} {loop:8.3f} "
+                print(f"{model:16} {n:6d} {threads:3d} {ready:8.3f} {row['construction_s']:8.3f} {loop:8.3f} "
                       f"{wall:8.3f} {rate:8.2f} {events:11d} {row['events_per_s']:9.3g} "
                       f"{row['realtime_factor']:6.3f} {row['peak_mb']:8.1f}")
     os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
@@ -104,11 +107,11 @@ def main():
         json.dump({"somac": args.somac, "rows": rows}, f, indent=2)
     # Plasticity's cost: the STDP network's loop over the static one's, side by side.
     for r in rows:
-        if r["model"] != "cuba_stdp":
+        if not r["model"].startswith("cuba_stdp"):
             continue
         base = [b for b in rows if b["model"] == "cuba" and b["N"] == r["N"] and b["threads"] == r["threads"]]
         if base:
-            print(f"cuba_stdp / cuba loop, N {r['N']}, {r['threads']} thread(s): "
+            print(f"{r['model']} / cuba loop, N {r['N']}, {r['threads']} thread(s): "
                   f"{r['loop_s'] / base[0]['loop_s']:.2f}x (rates {r['rate_hz']:.2f} / {base[0]['rate_hz']:.2f} Hz)")
     print("\nRT x = loop seconds per second of model time; peak MB is the largest child so far.")
 

@@ -116,6 +116,8 @@ public:
   };
   CodeSpec codeSpec() const;
   void useKernels(const SynapseKernels &kernels) { kernels_ = kernels; }
+  /// The event blocks (`on pre`, `on post`) that compiled loops run.
+  int compiledLoops() const { return int(kernels_.preRow || kernels_.preList) + int(kernels_.post != nullptr); }
   /// Modulator inputs (per model input), held until set again.
   std::vector<double> &inputs() { return input_; }
 

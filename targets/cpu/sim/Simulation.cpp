@@ -1499,6 +1499,11 @@ void Simulation::writeOutputs(Timings &timings, const Timings &before) {
                  {"time_simulation_s", timings.simulation},
                  {"time_output_s", timings.output}};
   for (const PopulationResult &p : result_.populations) sum.metrics.push_back({"rate_hz." + p.name, p.rateHz});
+  // How the synapse events of each named projection with state ran: the number of its
+  // event blocks run by compiled loops (the rest by the interpreter).
+  for (const Projection &pr : s.projections)
+    if (pr.plastic && !pr.edge->name.empty())
+      sum.metrics.push_back({"compiled_event_loops." + pr.edge->name, double(pr.plastic->compiledLoops())});
   std::string summary = s.options.outDir + "/summary.json";
   for (const std::string &f : result_.files) sum.files.push_back({std::filesystem::path(f).filename().string(), f});
   sum.files.push_back({"command", s.options.commandLine});
