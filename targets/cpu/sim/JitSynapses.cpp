@@ -55,8 +55,9 @@ public:
 
   /// One loop function `name` running `program` (Plasticity.h: SynapseKernels).
   void loop(Loop kind, const std::string &name, const SynapseProgram &program) {
-    std::vector<llvm::Type *> args = kind == Loop::PreList ? std::vector<llvm::Type *>{ptr, ptr, i64, i64}
-                                                           : std::vector<llvm::Type *>{ptr, i64, i64, i64, i64};
+    std::vector<llvm::Type *> args = kind == Loop::PreList  ? std::vector<llvm::Type *>{ptr, ptr, i64, i64}
+                                     : kind == Loop::PreRow ? std::vector<llvm::Type *>{ptr, i64, i64, i64, i64, ptr, ptr}
+                                                            : std::vector<llvm::Type *>{ptr, i64, i64, i64, i64};
     auto *fty = llvm::FunctionType::get(B.getVoidTy(), args, false);
     fn_ = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, name, M);
     fn_->addFnAttr(llvm::Attribute::NoUnwind);
@@ -111,13 +112,21 @@ public:
     step_ = step;
 
     // The side whose traces the caller caught up: every synapse starts from its values,
-    // and the last synapse's values are kept (they are the same in every synapse).
+    // and the last synapse's values are kept (they are the same in every synapse). The row
+    // loop reads them from sideIn and writes them to sideOut (when not null), the k-th
+    // value for the k-th pre state; the post loop from and to the neuron's column.
     const bool caughtUp = kind != Loop::PreList;
     const Owner caught = kind == Loop::PreRow ? Owner::Pre : Owner::Post;
-    std::vector<llvm::Value *> start(ns, nullptr);
+    std::vector<llvm::Value *> start(ns, nullptr), sideIndex(ns, nullptr);
+    unsigned sideStates = 0;
     for (size_t s = 0; s < ns; ++s)
       if (caughtUp && Owner(S.states[s].owner) == caught) {
-        start[s] = B.CreateLoad(f64, B.CreateInBoundsGEP(f64, col[s], neuron));
+        if (kind == Loop::PreRow) {
+          sideIndex[s] = B.getInt64(sideStates++);
+          start[s] = B.CreateLoad(f64, B.CreateInBoundsGEP(f64, fn_->getArg(5), sideIndex[s]));
+        } else {
+          start[s] = B.CreateLoad(f64, B.CreateInBoundsGEP(f64, col[s], neuron));
+        }
         B.CreateStore(start[s], state_[s]);
       }
 
@@ -194,8 +203,20 @@ public:
     B.CreateCondBr(B.CreateICmpULT(next, end), body, exit);
 
     B.SetInsertPoint(exit);
-    for (size_t s = 0; s < ns; ++s)
-      if (start[s]) B.CreateStore(B.CreateLoad(f64, state_[s]), B.CreateInBoundsGEP(f64, col[s], neuron));
+    if (kind == Loop::PreRow && sideStates) {
+      llvm::Value *out = fn_->getArg(6);
+      auto *store = llvm::BasicBlock::Create(C, "side", fn_);
+      auto *done = llvm::BasicBlock::Create(C, "done", fn_);
+      B.CreateCondBr(B.CreateIsNotNull(out), store, done);
+      B.SetInsertPoint(store);
+      for (size_t s = 0; s < ns; ++s)
+        if (start[s]) B.CreateStore(B.CreateLoad(f64, state_[s]), B.CreateInBoundsGEP(f64, out, sideIndex[s]));
+      B.CreateBr(done);
+      B.SetInsertPoint(done);
+    } else if (kind == Loop::Post) {
+      for (size_t s = 0; s < ns; ++s)
+        if (start[s]) B.CreateStore(B.CreateLoad(f64, state_[s]), B.CreateInBoundsGEP(f64, col[s], neuron));
+    }
     B.CreateRetVoid();
   }
 

@@ -322,6 +322,20 @@ void PlasticSynapses::loadSide(const Side &side, uint32_t neuron, uint64_t step)
   }
 }
 
+void PlasticSynapses::caughtUp(const Side &side, uint32_t neuron, uint64_t step, double *out) const {
+  for (size_t k = 0; k < side.states.size(); ++k) {
+    const Decay *d = decayOf(side.states[k]);
+    double x = side.value[k][neuron];
+    out[k] = d ? d->at(0, x, step - side.at[neuron]) : x;
+  }
+}
+
+void PlasticSynapses::keep(Side &side, uint32_t neuron, uint64_t step, const double *values) {
+  if (side.states.empty()) return;
+  for (size_t k = 0; k < side.states.size(); ++k) side.value[k][neuron] = values[k];
+  side.at[neuron] = step;
+}
+
 void PlasticSynapses::catchUpSide(Side &side, uint32_t neuron, uint64_t step) {
   if (side.states.empty()) return;
   loadSide(side, neuron, step);
@@ -588,11 +602,16 @@ uint64_t PlasticSynapses::arrivals(const runtime::SynapseTable &table, uint64_t 
   };
   if (kernels_.preRow && rowArrivals_) {
     const SynapseKernelData data = kernelData(table.post.data(), slot);
+    const size_t np = pre_.states.size();
+    sideIn_.resize(np);
+    sideOut_.resize(np);
     for (uint64_t entry : due) {
       const uint32_t pre = uint32_t(entry);
-      catchUpSide(pre_, pre, step);
-      kernels_.preRow(&data, table.rowBegin(pre), table.rowEnd(pre), pre, step);
-      events += table.rowEnd(pre) - table.rowBegin(pre);
+      caughtUp(pre_, pre, step, sideIn_.data());
+      const uint64_t b = table.rowBegin(pre), e = table.rowEnd(pre);
+      kernels_.preRow(&data, b, e, pre, step, sideIn_.data(), sideOut_.data());
+      keep(pre_, pre, step, b < e ? sideOut_.data() : sideIn_.data());
+      events += e - b;
     }
     due.clear();
     return events;
@@ -619,6 +638,82 @@ uint64_t PlasticSynapses::arrivals(const runtime::SynapseTable &table, uint64_t 
   }
   due.clear();
   return events;
+}
+
+bool PlasticSynapses::splittable() const {
+  return delayState_ < 0 && steppers_.empty() && continuous_.empty() &&
+         (onPre_.empty() || kernels_.preRow || kernels_.preList) && (onPost_.empty() || kernels_.post);
+}
+
+bool PlasticSynapses::prepare(const runtime::SynapseTable &table, uint64_t arrival, double *slot, unsigned threads) {
+  const std::vector<uint64_t> &due = pending_[arrival % pending_.size()];
+  const size_t np = pre_.states.size();
+  if (rowArrivals_ && np) {
+    // Each row's traces start where the row before left them: a row due twice must wait.
+    seen_.resize(rows_, 0);
+    for (uint64_t entry : due) {
+      if (seen_[entry] == arrival + 1) return false;
+      seen_[entry] = arrival + 1;
+    }
+    rowStart_.resize(due.size() * np);
+    rowEnd_.resize(due.size() * np);
+    for (size_t i = 0; i < due.size(); ++i) caughtUp(pre_, uint32_t(due[i]), arrival, &rowStart_[i * np]);
+  }
+  split_ = kernelData(table.post.data(), slot);
+  splitArrival_ = arrival;
+  threadSide_.resize(threads);
+  threadList_.resize(threads);
+  for (auto &side : threadSide_) side.resize(post_.states.size());
+  return true;
+}
+
+uint64_t PlasticSynapses::part(const runtime::SynapseTable &table, const std::vector<uint32_t> &spiking, uint64_t stamp,
+                               uint32_t lo, uint32_t hi, unsigned thread) {
+  if (kernels_.post) {
+    double *side = threadSide_[thread].data();
+    for (uint32_t j : spiking) {
+      if (j < lo || j >= hi) continue;
+      caughtUp(post_, j, stamp, side);
+      keep(post_, j, stamp, side);
+      kernels_.post(&split_, byPostOffsets_[j], byPostOffsets_[j + 1], j, stamp);
+    }
+  }
+  const std::vector<uint64_t> &due = pending_[splitArrival_ % pending_.size()];
+  uint64_t events = 0;
+  if (kernels_.preRow && rowArrivals_) {
+    const size_t np = pre_.states.size();
+    const uint32_t *post = table.post.data();
+    for (size_t i = 0; i < due.size(); ++i) {
+      const uint32_t pre = uint32_t(due[i]);
+      const uint64_t first = table.rowBegin(pre);
+      // Rows are sorted by post index: this thread's synapses are one run of the row.
+      const uint64_t b = uint64_t(std::lower_bound(post + first, post + table.rowEnd(pre), lo) - post);
+      const uint64_t e = uint64_t(std::lower_bound(post + b, post + table.rowEnd(pre), hi) - post);
+      if (b == e) continue;
+      kernels_.preRow(&split_, b, e, pre, splitArrival_, np ? &rowStart_[i * np] : nullptr,
+                      np && b == first ? &rowEnd_[i * np] : nullptr);
+      events += e - b;
+    }
+  } else if (kernels_.preList) {
+    std::vector<uint64_t> &mine = threadList_[thread];
+    mine.clear();
+    for (uint64_t syn : due)
+      if (table.post[syn] >= lo && table.post[syn] < hi) mine.push_back(syn);
+    kernels_.preList(&split_, mine.data(), mine.size(), splitArrival_);
+    events = mine.size();
+  }
+  return events;
+}
+
+void PlasticSynapses::finish(const runtime::SynapseTable &table) {
+  std::vector<uint64_t> &due = pending_[splitArrival_ % pending_.size()];
+  const size_t np = pre_.states.size();
+  if (rowArrivals_ && np)
+    for (size_t i = 0; i < due.size(); ++i) {
+      const uint32_t pre = uint32_t(due[i]);
+      keep(pre_, pre, splitArrival_, table.rowBegin(pre) < table.rowEnd(pre) ? &rowEnd_[i * np] : &rowStart_[i * np]);
+    }
+  due.clear();
 }
 
 } // namespace soma::sim

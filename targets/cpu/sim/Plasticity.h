@@ -25,6 +25,8 @@
 //  5. arrivals(k + 2): `on pre` for the arrivals at t_{k+2}, in the order they were
 //     scheduled; what they deliver goes to the target's arrival slot for t_{k+2}, which
 //     the kernels of step k+1 read. So at equal times `on pre` runs before `on post`.
+// A projection whose events all run on compiled loops (splittable()) may instead run 4,
+// then 1 and 5 split by post neuron over threads (prepare, part, finish): the same bits.
 #pragma once
 
 #include "ModelIR.h"
@@ -63,11 +65,14 @@ struct SynapseKernelData {
 };
 
 /// Compiled event loops of one projection; null ones are run by the interpreter.
-/// preRow: `on pre` for synapses [begin, end) of row `pre` (its pre traces caught up to
-/// `step`); preList: for the synapses entries[0..n); post: `on post` for the synapses
-/// byPost[first..last) onto post neuron `j` (its post traces caught up).
+/// preRow: `on pre` for synapses [begin, end) of row `pre`, its pre traces starting from
+/// sideIn (caught up to `step`; the k-th value for the k-th state kept per pre neuron) and
+/// their values after the last synapse written to sideOut when it is not null; preList:
+/// for the synapses entries[0..n); post: `on post` for the synapses byPost[first..last)
+/// onto post neuron `j` (its post traces caught up, and kept there).
 struct SynapseKernels {
-  void (*preRow)(const SynapseKernelData *, uint64_t begin, uint64_t end, uint64_t pre, uint64_t step) = nullptr;
+  void (*preRow)(const SynapseKernelData *, uint64_t begin, uint64_t end, uint64_t pre, uint64_t step,
+                 const double *sideIn, double *sideOut) = nullptr;
   void (*preList)(const SynapseKernelData *, const uint64_t *entries, uint64_t n, uint64_t step) = nullptr;
   void (*post)(const SynapseKernelData *, uint64_t first, uint64_t last, uint64_t j, uint64_t step) = nullptr;
 };
@@ -116,6 +121,23 @@ public:
   };
   CodeSpec codeSpec() const;
   void useKernels(const SynapseKernels &kernels) { kernels_ = kernels; }
+  /// Whether compiled loops run all of this projection's events and nothing else runs per
+  /// synapse (no per-step dynamics, `continuous` block or learned delay): then a step's
+  /// events can be split over threads by post neuron, which own all that the events of
+  /// their synapses change (Simulation's delivery phase; docs/simulation.md).
+  bool splittable() const;
+  /// Split events of one step. prepare (serial, after schedule): takes the arrivals due at
+  /// `arrival` and the pre traces each row starts from; false, with nothing changed, when
+  /// a row with pre traces arrives twice (run postSpikes and arrivals instead). part (thread
+  /// `thread` of `threads`, post indices [lo, hi)): `on post` for its neurons in `spiking`,
+  /// stamped `stamp`, then its share of every arrival, in the order arrivals() runs them;
+  /// returns its events. finish (serial): keeps the rows' new pre traces, clears the
+  /// arrivals. The bits are those of postSpikes + arrivals, for any number of threads.
+  bool prepare(const runtime::SynapseTable &table, uint64_t arrival, double *slot, unsigned threads);
+  uint64_t part(const runtime::SynapseTable &table, const std::vector<uint32_t> &spiking, uint64_t stamp,
+                uint32_t lo, uint32_t hi, unsigned thread);
+  void finish(const runtime::SynapseTable &table);
+
   /// The event blocks (`on pre`, `on post`) that compiled loops run.
   int compiledLoops() const { return int(kernels_.preRow || kernels_.preList) + int(kernels_.post != nullptr); }
   /// Modulator inputs (per model input), held until set again.
@@ -187,6 +209,10 @@ private:
   void prefetch(uint64_t syn) const;       // the synapse's own states, for a later load
   void loadSide(const Side &side, uint32_t neuron, uint64_t step); // values at t_step, not kept
   void catchUpSide(Side &side, uint32_t neuron, uint64_t step);    // values brought to t_step
+  // The values of a side at t_step into out[k] (k-th state of the side), nothing changed;
+  // and values kept as the side's at t_step. Neither touches shared scratch.
+  void caughtUp(const Side &side, uint32_t neuron, uint64_t step, double *out) const;
+  void keep(Side &side, uint32_t neuron, uint64_t step, const double *values);
   void storeSide(Side &side, uint32_t neuron);
   const Decay *decayOf(int state) const;
   void hoistTraces(const runtime::SynapseTable &table);
@@ -224,6 +250,14 @@ private:
   SynapseKernelData kernelData(const uint32_t *post, double *slot);
   std::vector<double *> ownColumns_, preColumns_, postColumns_;
   std::vector<const double *> paramColumns_, internalColumns_;
+  std::vector<double> sideIn_, sideOut_;
+  // Split steps: what prepare() fixed for the parts.
+  SynapseKernelData split_;
+  uint64_t splitArrival_ = 0;
+  std::vector<double> rowStart_, rowEnd_;       // per due row, its pre traces before and after
+  std::vector<uint64_t> seen_;                  // per row: the arrival step it was last due + 1
+  std::vector<std::vector<double>> threadSide_; // per thread: post traces being caught up
+  std::vector<std::vector<uint64_t>> threadList_; // per thread: its arrivals (several delays)
 };
 
 /// Decay::at for compiled code (`decay` is a const PlasticSynapses::Decay *).

@@ -183,6 +183,7 @@ struct Projection {
   std::vector<uint16_t> post16;
   // A synapse model with state: run by PlasticSynapses in the serial part of a step.
   std::unique_ptr<PlasticSynapses> plastic;
+  std::vector<uint32_t> spiking;         // a split step's spiking post neurons (slice indices)
   // A synapse model with a `continuous` block (Coupling.h): onto its input every step.
   std::unique_ptr<ContinuousSynapses> coupling;
 };
@@ -263,6 +264,15 @@ struct Simulation::Impl {
   void couple(uint64_t k, unsigned t, unsigned threads);
   bool coupled = false;                  // some projection is a ContinuousSynapses
   void plasticity(uint64_t k);
+  // Synapse events split over threads (plasticity()): whether every projection with state
+  // allows it, whether this step does, and the helpers.
+  bool splitPlasticity = false, splitStep = false;
+  void postSpiking(const Projection &pr, std::vector<uint32_t> &out) const;
+  void schedule(Projection &pr, uint64_t k);
+  double *arrivalSlot(const Projection &pr, uint64_t step);
+  uint64_t plasticPart(uint64_t k, unsigned t, unsigned threads);
+  void finishPlasticity();
+  bool samplesAt(const Recorder &r, uint64_t k) const;
   void sample(Recorder &r, uint64_t k);
   void buildSynapseRecorders(const graph::Record &r, bool openFiles);
   void schedule(Recorder &rec, const graph::Record &r) const;
@@ -877,6 +887,9 @@ void Simulation::build(KernelProvider &kernels, Timings &timings) {
                                                                      "soma_synapse_" + std::to_string(q)));
         jitSeconds += secondsSince(tj);
       }
+  s.splitPlasticity = std::any_of(s.projections.begin(), s.projections.end(), [](const Projection &pr) { return pr.plastic != nullptr; }) &&
+                      std::all_of(s.projections.begin(), s.projections.end(),
+                                  [](const Projection &pr) { return !pr.plastic || pr.plastic->splittable(); });
   // Rings for the states and inputs that projections target.
   for (const Projection &pr : s.projections) {
     Population &p = s.pops[pr.post];
@@ -1018,17 +1031,41 @@ void Simulation::Impl::collect(uint64_t k, unsigned threads) {
   plasticity(k);
 }
 
-// Serial: synapses with state (Plasticity.h has the order and why).
+// Serial: synapses with state (Plasticity.h has the order and why). When every projection
+// with state is splittable and no synapse recorder samples this step, only the schedules
+// and the preparation run here: the events themselves run in the delivery phase, each
+// thread for its own post neurons (splitStep), and finishPlasticity closes the step.
 void Simulation::Impl::plasticity(uint64_t k) {
+  splitStep = false;
+  if (splitPlasticity && std::none_of(recorders.begin(), recorders.end(), [&](const Recorder &r) {
+        return r.projection >= 0 && samplesAt(r, k);
+      })) {
+    bool ready = true;
+    for (Projection &pr : projections)
+      if (pr.plastic) {
+        postSpiking(pr, pr.spiking);
+        schedule(pr, k);
+        ready = pr.plastic->prepare(pr.table, k + 2, arrivalSlot(pr, k + 2), threadEvents.size()) && ready;
+      }
+    if (ready) {
+      splitStep = true;
+      return;
+    }
+    // A row arrived twice: run the events here, in the order below.
+    for (Projection &pr : projections)
+      if (pr.plastic) {
+        pr.plastic->postSpikes(pr.spiking, k + 1);
+        threadEvents[0] += pr.plastic->arrivals(pr.table, k + 2, arrivalSlot(pr, k + 2));
+      }
+    return;
+  }
   for (size_t q = 0; q < projections.size(); ++q) {
     Projection &pr = projections[q];
     if (!pr.plastic) continue;
     PlasticSynapses &ps = *pr.plastic;
     const runtime::SynapseTable &table = pr.table;
     // 1. on post for the post neurons that spiked, as indices in the post slice.
-    postScratch.clear();
-    for (uint32_t g : pops[pr.post].spikes)
-      if (g >= pr.postFirst && g < pr.postFirst + table.postSize) postScratch.push_back(g - pr.postFirst);
+    postSpiking(pr, postScratch);
     ps.postSpikes(postScratch, k + 1);
     // 2. synapse recorders sample t_{k+1}; a continuous block delivers from the states at
     // t_{k+1} into the input held over step k+1.
@@ -1040,17 +1077,54 @@ void Simulation::Impl::plasticity(uint64_t k) {
     }
     // 3.-5.
     ps.advance(table, k + 1);
-    const std::vector<uint32_t> &spikes = pr.fromSource ? sources[pr.pre].spikes : pops[pr.pre].spikes;
-    for (size_t sp = 0; sp < spikes.size(); ++sp) {
-      uint32_t pre = spikes[sp];
-      if (pre < pr.preFirst || pre >= pr.preFirst + table.preSize) continue;
-      ps.schedule(table, pre - pr.preFirst, k + 1, pr.fromSource ? uint32_t(sources[pr.pre].multiplicity[sp]) : 1);
-    }
-    Population &post = pops[pr.post];
-    Population::Ring &ring = pr.toInput ? post.inputRing[pr.target] : post.jumpRing[pr.target];
-    double *slot = ring.slot((k + 2) % ringSlots, post.n) + pr.postFirst;
+    schedule(pr, k);
+    double *slot = arrivalSlot(pr, k + 2);
     threadEvents[0] += ps.arrivals(table, k + 2, slot);
   }
+}
+
+void Simulation::Impl::postSpiking(const Projection &pr, std::vector<uint32_t> &out) const {
+  out.clear();
+  for (uint32_t g : pops[pr.post].spikes)
+    if (g >= pr.postFirst && g < pr.postFirst + pr.table.postSize) out.push_back(g - pr.postFirst);
+}
+
+void Simulation::Impl::schedule(Projection &pr, uint64_t k) {
+  const std::vector<uint32_t> &spikes = pr.fromSource ? sources[pr.pre].spikes : pops[pr.pre].spikes;
+  for (size_t sp = 0; sp < spikes.size(); ++sp) {
+    uint32_t pre = spikes[sp];
+    if (pre < pr.preFirst || pre >= pr.preFirst + pr.table.preSize) continue;
+    pr.plastic->schedule(pr.table, pre - pr.preFirst, k + 1,
+                         pr.fromSource ? uint32_t(sources[pr.pre].multiplicity[sp]) : 1);
+  }
+}
+
+double *Simulation::Impl::arrivalSlot(const Projection &pr, uint64_t step) {
+  Population &post = pops[pr.post];
+  Population::Ring &ring = pr.toInput ? post.inputRing[pr.target] : post.jumpRing[pr.target];
+  return ring.slot(step % ringSlots, post.n) + pr.postFirst;
+}
+
+// A split step's synapse events, thread t's share: before its static deliveries, so each
+// target sums what arrives in the serial order.
+uint64_t Simulation::Impl::plasticPart(uint64_t k, unsigned t, unsigned threads) {
+  uint64_t events = 0;
+  for (Projection &pr : projections)
+    if (pr.plastic) {
+      const uint32_t n = pops[pr.post].n;
+      int64_t lo = int64_t(uint64_t(n) * t / threads * pr.width) - pr.postFirst;
+      int64_t hi = int64_t(uint64_t(n) * (t + 1) / threads * pr.width) - pr.postFirst;
+      lo = std::clamp<int64_t>(lo, 0, pr.table.postSize);
+      hi = std::clamp<int64_t>(hi, 0, pr.table.postSize);
+      if (lo < hi) events += pr.plastic->part(pr.table, pr.spiking, k + 1, uint32_t(lo), uint32_t(hi), t);
+    }
+  return events;
+}
+
+void Simulation::Impl::finishPlasticity() {
+  if (!splitStep) return;
+  for (Projection &pr : projections)
+    if (pr.plastic) pr.plastic->finish(pr.table);
 }
 
 // Continuous coupling for step k (Coupling.h), before the kernels: thread t adds the
@@ -1067,7 +1141,7 @@ void Simulation::Impl::couple(uint64_t k, unsigned t, unsigned threads) {
 // Thread t owns the targets [n t/T, n (t+1)/T) of every population, so each target's sum
 // is formed by one thread in the same order whatever T is.
 void Simulation::Impl::deliver(uint64_t k, unsigned t, unsigned threads) {
-  uint64_t events = 0;
+  uint64_t events = splitStep ? plasticPart(k, t, threads) : 0;
   for (const Projection &pr : projections)
     if (pr.plastic || pr.coupling) continue;
     else events += pr.post16.empty() ? deliverProjection(pr, pr.table.post.data(), k, t, threads)
@@ -1165,9 +1239,14 @@ void Simulation::Impl::record(uint64_t k) {
     if (r.projection < 0) sample(r, k);
 }
 
-void Simulation::Impl::sample(Recorder &r, uint64_t k) {
+bool Simulation::Impl::samplesAt(const Recorder &r, uint64_t k) const {
   uint64_t stepNow = k + 1;
-  if (stepNow < r.fromStep || stepNow > r.toStep || (stepNow - r.fromStep) % r.everySteps) return;
+  return stepNow >= r.fromStep && stepNow <= r.toStep && (stepNow - r.fromStep) % r.everySteps == 0;
+}
+
+void Simulation::Impl::sample(Recorder &r, uint64_t k) {
+  if (!samplesAt(r, k)) return;
+  uint64_t stepNow = k + 1;
   row.clear();
   if (r.projection >= 0) {
     const PlasticSynapses &ps = *projections[r.projection].plastic;
@@ -1408,6 +1487,7 @@ void Simulation::run(Timings &timings) {
     if (threads > 1) sync.arriveAndWait();   // delivery starts
     s.deliver(k, 0, threads);
     if (threads > 1) sync.arriveAndWait();   // delivery done
+    s.finishPlasticity();
     if (!s.fault.empty()) throw runtime::RuntimeError(s.fault);
     s.record(k);
     if (bar && (k + 1 - s.firstStep) % tick == 0) {
