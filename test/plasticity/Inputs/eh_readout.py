@@ -3,6 +3,7 @@ readout y against the target f, in the first second and over the last 5 s.
 
 usage: eh_readout.py OUT learn BOUND     error(last 5 s) <= BOUND and <= error(first 1 s) / 4
        eh_readout.py OUT frozen BOUND    every weight still at 0 (|w| <= BOUND)
+       eh_readout.py OUT stays BOUND     error(last 5 s) >= BOUND (no learning)
 Prints both errors, the variance of the target (the error of y = 0) and the weights' mean
 absolute value at the end; exits 1 when the condition does not hold."""
 import csv
@@ -36,6 +37,9 @@ def main():
     if mode == "learn":
         ok = math.isfinite(last) and last <= bound and last <= first / 4
         what = f"error last 5 s <= {bound:g} and <= first 1 s / 4"
+    elif mode == "stays":
+        ok = not last < bound
+        what = f"error last 5 s >= {bound:g}"
     else:
         ok = max(abs(x) for x in w) <= bound
         what = f"every |w| <= {bound:g}"
