@@ -23,12 +23,18 @@ usage: astro_branching.py OUT critical [--tol T] [--rate-max HZ] [--window MS]
        astro_branching.py OUT unchanged [--tol T] [--window MS]
            ok when sigma over [500, 1500) ms and over the last MS ms differ by <= T and the
            rates by <= 25% (the run without plasticity stays where it started)
+       astro_branching.py selftest [--estimator regression|ratio]
+           the estimator on a simulated branching process with immigration,
+           A_{t+1} ~ Poisson(m A_t + h), h = 0.3, 20000 steps (seeded), for m = 0.5, 0.9, 0.97:
+           ok when every estimate is within 0.02 of m (the ratio estimator is not)
 Prints sigma, the ratio estimator, the rate and the mean final E -> E weight; exits 1 when
 the condition does not hold."""
 import argparse
 import csv
 import json
+import math
 import os
+import random
 import sys
 
 LIQUID = ("E", "I")
@@ -62,6 +68,33 @@ def measure(counts, size, t0, t1):
     return sigma, ratio, rate
 
 
+def poisson(rng, lam):
+    """Knuth's multiplication method (lam stays below ~100 here)."""
+    limit, k, p = math.exp(-lam), 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
+
+
+def selftest(estimator):
+    rng = random.Random(20211026)
+    ok = True
+    for m in (0.5, 0.9, 0.97):
+        h, a, counts = 0.3, 0, []
+        for _ in range(20000):
+            a = poisson(rng, m * a + h)
+            counts.append(a)
+        sigma, ratio, _ = measure(counts, 1, -1, len(counts) - 1)
+        est = sigma if estimator == "regression" else ratio
+        good = abs(est - m) <= 0.02
+        ok = ok and good
+        print(f"m = {m}: regression {sigma:.3f}, ratio estimator {ratio:.3f}, mean A {sum(counts) / len(counts):.2f}"
+              f"{'' if good else '  <- off'}")
+    print(("ok: " if ok else "FAILED: ") + f"the {estimator} estimator recovers m within 0.02")
+    sys.exit(0 if ok else 1)
+
+
 def mean_weight(out):
     path = os.path.join(out, "liquid.weights.csv")
     if not os.path.exists(path):
@@ -74,11 +107,14 @@ def mean_weight(out):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
-    ap.add_argument("mode", choices=["critical", "unchanged"])
+    ap.add_argument("mode", nargs="?", choices=["critical", "unchanged"])
+    ap.add_argument("--estimator", choices=["regression", "ratio"], default="regression")
     ap.add_argument("--tol", type=float, default=0.1)
     ap.add_argument("--rate-max", type=float, default=50.0)
     ap.add_argument("--window", type=float, default=3000.0)
     args = ap.parse_args()
+    if args.out == "selftest":
+        selftest(args.estimator)
 
     counts, size, t_stop = load(args.out)
     t0 = t_stop - args.window
