@@ -5,14 +5,17 @@ presynaptic trace is kept once per neuron rather than per synapse): channel c of
 onto synapse c (one_to_one Pre -> Post, delay D_c); the relay neuron Post[c] fires once at
 t_post = t_pre + D_c + dt_c, driven by its own spike_array. The plastic synapse delivers
 nothing (w_max = 0), so the pairing is exactly the scheduled one. RULE is the synapse:
-stdp (additive), stdp_multiplicative, stdp_symmetric or stdp_window (window 30 ms:
-0 <= dt <= 30 ms gives +A_plus, -30 ms <= dt < 0 gives -A_minus, otherwise no change).
+stdp (additive), stdp_multiplicative, stdp_symmetric, stdp_window (window 30 ms:
+0 <= dt <= 30 ms gives +A_plus, -30 ms <= dt < 0 gives -A_minus, otherwise no change) or
+astro_stdp (soft bounds, mu = 1, with the constant signal a = 2.5 broadcast onto its
+modulator: the multiplicative closed form with depression times a).
 `check RULE OUT` compares each synapse's final weight with the closed form:
   dt = t_post - (t_pre + D) >= 0:  w = w0 + A_plus exp(-dt / tau_plus)          (additive)
                                    w = w0 + A_plus (1 - w0) exp(-dt / tau_plus)   (multiplicative)
   dt < 0:                          w = w0 - A_minus exp(dt / tau_minus)         (additive)
                                    w = w0 - A_minus w0 exp(dt / tau_minus)        (multiplicative)
                                    w = w0 + A_minus exp(dt / tau_minus)         (symmetric)
+                                   w = w0 - a A_minus w0 exp(dt / tau_minus)      (astro_stdp)
 (dt = 0 potentiates: `on pre` runs before `on post` at equal times.) Relative error of the
 weight change must be < 1e-12.
 """
@@ -27,6 +30,7 @@ TAU_PLUS, TAU_MINUS = 16.8, 33.7                  # ms (Bi & Poo fits; unequal o
 A_PLUS, A_MINUS, W0 = 0.0096, 0.0053, 0.4
 T_PRE = 100.0
 WINDOW = 30.0                                     # ms, stdp_window
+ASTRO = 2.5                                       # the broadcast modulation, astro_stdp
 
 
 def pairs():
@@ -48,6 +52,9 @@ def gen(rule):
     else:
         args = (f"w_max = 0, w0 = {W0}, tau_plus = {TAU_PLUS} ms, tau_minus = {TAU_MINUS} ms, A_plus = {A_PLUS}, "
                 f"{'A_minus_sym' if rule == 'stdp_symmetric' else 'A_minus'} = {A_MINUS}")
+        if rule == "astro_stdp":
+            args += ", mu = 1"
+    astro = f"\n  signal level = {ASTRO}\n  broadcast level -> plastic.a" if rule == "astro_stdp" else ""
     print(f"""import std.synapses.{rule}
 import std.synapses.static
 
@@ -62,7 +69,7 @@ network Pairs {{
   source Drive = spike_array[{len(ps)}](times = [{drive}])
   population Post = Relay[{len(ps)}]
   connect Drive -> Post with static(w = 1) by one_to_one delay 0.1 ms onto v
-  connect plastic: Pre -> Post with {rule}({args}) by one_to_one delay {delay_expr} onto v
+  connect plastic: Pre -> Post with {rule}({args}) by one_to_one delay {delay_expr} onto v{astro}
   record Post.spikes
   record plastic.w every 250 ms
   run 250 ms with dt = {DT} ms
@@ -90,11 +97,13 @@ def check(rule, out):
         dt = posts[c][0] - (T_PRE + d)
         assert abs(dt - o) < 1e-6, (c, dt, o)
         dt = round(dt / DT) * DT
-        mult = rule == "stdp_multiplicative"
+        mult = rule in ("stdp_multiplicative", "astro_stdp")
         if dt >= 0:
             dw = A_PLUS * (1 - W0 if mult else 1) * math.exp(-dt / TAU_PLUS)
         else:
             dw = -A_MINUS * (W0 if mult else 1) * math.exp(dt / TAU_MINUS)
+            if rule == "astro_stdp":
+                dw *= ASTRO
             if rule == "stdp_symmetric":
                 dw = -dw
         if rule == "stdp_window":
