@@ -1489,6 +1489,11 @@ void Sema::checkModelItems(ModelInfo &info, std::vector<ModelItem> &items, Ctx c
     if (info.isSynapse && !info.segmentItem && s->kind == SymKind::State && s->name == "learned_delay" &&
         !t.isError() && (t.kind != Type::Real || t.vectorSize != 0 || t.unit.dim != timeDim()))
       diags_.report(DiagId::not_time, s->range, {"a learned delay ('learned_delay')", t.str()});
+    // A synapse parameter `dendritic_delay` is the part of the connect's delay after the
+    // synapse (docs/simulation.md, "Dendritic delays"): a scalar time.
+    if (info.isSynapse && !info.segmentItem && s->kind == SymKind::Param && s->name == "dendritic_delay" &&
+        !t.isError() && (t.kind != Type::Real || t.vectorSize != 0 || t.unit.dim != timeDim()))
+      diags_.report(DiagId::not_time, s->range, {"a dendritic delay ('dendritic_delay')", t.str()});
   }
   bool hasThreshold = false;
   for (ModelItem &it : items) hasThreshold = hasThreshold || it.kind == ItemKind::Threshold;
@@ -1605,7 +1610,8 @@ void Sema::checkModelItems(ModelInfo &info, std::vector<ModelItem> &items, Ctx c
 
 void Sema::warnUnused(ModelInfo &info) {
   for (Symbol *s : info.params)
-    if (!s->used) diags_.report(DiagId::unused_parameter, s->range, {s->name});
+    if (!s->used && !(info.isSynapse && s->name == "dendritic_delay")) // the simulator reads it
+      diags_.report(DiagId::unused_parameter, s->range, {s->name});
 }
 
 // ------------------------------------------------------------------ networks

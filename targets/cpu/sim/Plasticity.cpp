@@ -567,13 +567,15 @@ void PlasticSynapses::schedule(const runtime::SynapseTable &table, uint32_t pre,
     }
     return;
   }
+  // The spike reaches the synapse after the axonal part of the delay.
+  const uint64_t at = stampStep - dendriticSteps_;
   for (uint32_t c = 0; c < count; ++c) {
     if (rowArrivals_) {
-      pending_[(stampStep + table.delaySteps[table.rowBegin(pre)]) % slots].push_back(pre);
+      pending_[(at + table.delaySteps[table.rowBegin(pre)]) % slots].push_back(pre);
       continue;
     }
     for (uint64_t syn = table.rowBegin(pre); syn < table.rowEnd(pre); ++syn)
-      pending_[(stampStep + table.delaySteps[syn]) % slots].push_back(syn);
+      pending_[(at + table.delaySteps[syn]) % slots].push_back(syn);
   }
 }
 
@@ -638,6 +640,21 @@ uint64_t PlasticSynapses::arrivals(const runtime::SynapseTable &table, uint64_t 
   }
   due.clear();
   return events;
+}
+
+void PlasticSynapses::setDendriticSteps(uint32_t steps) {
+  dendriticSteps_ = steps;
+  postPending_.assign(steps ? size_t(steps) + 1 : 0, {});
+}
+
+const std::vector<uint32_t> &PlasticSynapses::postArrivals(const std::vector<uint32_t> &spiking, uint64_t step) {
+  if (!dendriticSteps_) return spiking;
+  const size_t slots = postPending_.size();
+  std::vector<uint64_t> &due = postPending_[step % slots];
+  postDue_.assign(due.begin(), due.end());
+  due.clear();
+  postPending_[(step + dendriticSteps_) % slots].assign(spiking.begin(), spiking.end());
+  return postDue_;
 }
 
 bool PlasticSynapses::splittable() const {

@@ -147,6 +147,17 @@ public:
   enum class Owner { Synapse, Pre, Post };
   Owner owner(size_t state) const { return owner_[state]; }
 
+  /// 0. The post neurons whose spikes reach their synapses at `step`, given those that
+  ///    fired at `step` (`spiking` itself without a dendritic delay; else those that fired
+  ///    dendriticSteps() earlier). Call once per step, in order.
+  const std::vector<uint32_t> &postArrivals(const std::vector<uint32_t> &spiking, uint64_t step);
+  /// The dendritic delay in steps: `on pre` runs this much before what it delivers arrives,
+  /// `on post` this much after the post neuron fired.
+  uint32_t dendriticSteps() const { return dendriticSteps_; }
+  /// Sets it (before the run; below every synapse's delay, checked by the caller).
+  void setDendriticSteps(uint32_t steps);
+  /// Post spikes on their way to the synapses (per step of the ring, post indices).
+  std::vector<std::vector<uint64_t>> &pendingPost() { return postPending_; }
   /// 1. `on post` for every synapse onto the post neurons `spiking` (indices within the
   ///    projection's post slice, ascending), stamped `step`.
   void postSpikes(const std::vector<uint32_t> &spiking, uint64_t step);
@@ -243,6 +254,10 @@ private:
   std::vector<uint32_t> byPostPre_, preOf_;
   // Pending arrivals: ring over steps of synapse indices, in scheduling order.
   std::vector<std::vector<uint64_t>> pending_;
+  // A dendritic delay: post spikes wait dendriticSteps_ steps for their synapses.
+  uint32_t dendriticSteps_ = 0;
+  std::vector<std::vector<uint64_t>> postPending_;
+  std::vector<uint32_t> postDue_;
   // Scratch.
   std::vector<double> stateBuf_, paramBuf_, internalBuf_, registers_, outBuf_;
   SynapseFrame frame_;

@@ -254,6 +254,8 @@ struct Simulation::Impl {
   void buildSource(Source &s);
   void primeAnalogInputs();
   void buildProjection(const graph::Edge &e);
+  uint32_t dendriticSteps(const graph::Edge &e, const ir::Model &syn, const std::vector<std::vector<double>> &params,
+                          const runtime::SynapseTable &table) const;
   void buildRecorders(bool openFiles = true);
   void saveState(const std::string &path) const;
   void loadState(const std::string &path);
@@ -269,7 +271,7 @@ struct Simulation::Impl {
   bool splitPlasticity = false, splitStep = false;
   void postSpiking(const Projection &pr, std::vector<uint32_t> &out) const;
   void schedule(Projection &pr, uint64_t k);
-  double *arrivalSlot(const Projection &pr, uint64_t step);
+  double *deliverySlot(const Projection &pr, uint64_t step);
   uint64_t plasticPart(uint64_t k, unsigned t, unsigned threads);
   void finishPlasticity();
   bool samplesAt(const Recorder &r, uint64_t k) const;
@@ -510,6 +512,40 @@ void Simulation::Impl::primeAnalogInputs() {
   }
 }
 
+// A dendritic delay (docs/simulation.md, "Dendritic delays"): the synapse parameter
+// `dendritic_delay`, one time per connect, shorter than every synapse's delay by a step.
+uint32_t Simulation::Impl::dendriticSteps(const graph::Edge &e, const ir::Model &syn,
+                                          const std::vector<std::vector<double>> &params,
+                                          const runtime::SynapseTable &table) const {
+  for (size_t k = 0; k < syn.params.size(); ++k) {
+    if (syn.params[k].name != "dendritic_delay") continue;
+    const SourceRange where = k < e.args.size() && e.args[k].given ? e.args[k].range : syn.params[k].range;
+    static const Unit ms = *lookupUnitWord("ms");
+    const double toMs = syn.params[k].type.unit.conversionFactorTo(ms);
+    if (!std::isfinite(toMs)) throw SimulationError("a dendritic delay must be a time", syn.params[k].range);
+    if (params[k].size() > 1)
+      throw SimulationError("a dendritic delay that differs between the synapses of a connect is not supported by target cpu",
+                            where);
+    const double value = params[k].empty() ? 0 : params[k][0] * toMs;
+    if (value == 0) return 0;
+    uint32_t steps = 0;
+    try {
+      steps = runtime::delayToSteps(value, dt);
+    } catch (const runtime::RuntimeError &err) {
+      throw SimulationError(std::string("dendritic delay: ") + err.what(), where);
+    }
+    for (uint32_t d : table.delaySteps)
+      if (d <= steps)
+        throw SimulationError("the dendritic delay (" + formatTime(steps, dt) + " ms) must be shorter than the connect's delay (" +
+                                  formatTime(d, dt) + " ms) by a step at least",
+                              where);
+    if (std::any_of(syn.states.begin(), syn.states.end(), [](const ir::Variable &v) { return v.name == "learned_delay"; }))
+      throw SimulationError("a dendritic delay together with a learned delay is not supported by target cpu", where);
+    return steps;
+  }
+  return 0;
+}
+
 void Simulation::Impl::buildProjection(const graph::Edge &e) {
   Projection pr;
   pr.edge = &e;
@@ -722,9 +758,11 @@ void Simulation::Impl::buildProjection(const graph::Edge &e) {
     for (const graph::Conversion &c : e.conversions)
       if (c.kind == graph::Conversion::Deliver) factors.emplace_back(c.range, c.factor);
     SynapseProgram::Ends ends{pr.fromSource ? nullptr : &models[preV.model], &models[postV.model]};
+    const uint32_t dendritic = dendriticSteps(e, *syn, synParams, pr.table);
     pr.plastic = std::make_unique<PlasticSynapses>(*syn, pr.table, dt, std::move(synParams), std::move(synInternals),
                                                    std::move(synStates), factors, pr.table.maxDelaySteps() + 2,
                                                    ends);
+    pr.plastic->setDendriticSteps(dendritic);
   }
   const runtime::SynapseTable &t = pr.table;
   if (t.size() && std::all_of(t.delaySteps.begin(), t.delaySteps.end(), [&](uint32_t d) { return d == t.delaySteps[0]; }))
@@ -1043,9 +1081,10 @@ void Simulation::Impl::plasticity(uint64_t k) {
     bool ready = true;
     for (Projection &pr : projections)
       if (pr.plastic) {
-        postSpiking(pr, pr.spiking);
+        postSpiking(pr, postScratch);
+        pr.spiking = pr.plastic->postArrivals(postScratch, k + 1);
         schedule(pr, k);
-        ready = pr.plastic->prepare(pr.table, k + 2, arrivalSlot(pr, k + 2), threadEvents.size()) && ready;
+        ready = pr.plastic->prepare(pr.table, k + 2, deliverySlot(pr, k + 2), threadEvents.size()) && ready;
       }
     if (ready) {
       splitStep = true;
@@ -1055,7 +1094,7 @@ void Simulation::Impl::plasticity(uint64_t k) {
     for (Projection &pr : projections)
       if (pr.plastic) {
         pr.plastic->postSpikes(pr.spiking, k + 1);
-        threadEvents[0] += pr.plastic->arrivals(pr.table, k + 2, arrivalSlot(pr, k + 2));
+        threadEvents[0] += pr.plastic->arrivals(pr.table, k + 2, deliverySlot(pr, k + 2));
       }
     return;
   }
@@ -1066,7 +1105,7 @@ void Simulation::Impl::plasticity(uint64_t k) {
     const runtime::SynapseTable &table = pr.table;
     // 1. on post for the post neurons that spiked, as indices in the post slice.
     postSpiking(pr, postScratch);
-    ps.postSpikes(postScratch, k + 1);
+    ps.postSpikes(ps.postArrivals(postScratch, k + 1), k + 1);
     // 2. synapse recorders sample t_{k+1}; a continuous block delivers from the states at
     // t_{k+1} into the input held over step k+1.
     for (Recorder &r : recorders)
@@ -1078,7 +1117,7 @@ void Simulation::Impl::plasticity(uint64_t k) {
     // 3.-5.
     ps.advance(table, k + 1);
     schedule(pr, k);
-    double *slot = arrivalSlot(pr, k + 2);
+    double *slot = deliverySlot(pr, k + 2);
     threadEvents[0] += ps.arrivals(table, k + 2, slot);
   }
 }
@@ -1099,10 +1138,11 @@ void Simulation::Impl::schedule(Projection &pr, uint64_t k) {
   }
 }
 
-double *Simulation::Impl::arrivalSlot(const Projection &pr, uint64_t step) {
+// Where `on pre` for the arrivals at `step` delivers: a dendritic delay later.
+double *Simulation::Impl::deliverySlot(const Projection &pr, uint64_t step) {
   Population &post = pops[pr.post];
   Population::Ring &ring = pr.toInput ? post.inputRing[pr.target] : post.jumpRing[pr.target];
-  return ring.slot(step % ringSlots, post.n) + pr.postFirst;
+  return ring.slot((step + pr.plastic->dendriticSteps()) % ringSlots, post.n) + pr.postFirst;
 }
 
 // A split step's synapse events, thread t's share: before its static deliveries, so each
@@ -1344,6 +1384,7 @@ void Simulation::Impl::saveState(const std::string &path) const {
     for (const auto *v : values) w.vec(*v);
     for (const auto *v : steps) w.vec(*v);
     for (const auto &slot : pr.plastic->pending()) w.vec(slot);
+    for (const auto &slot : pr.plastic->pendingPost()) w.vec(slot);
   }
   if (signals) w.vec(signals->values());
   runtime::writeFileAtomically(path, w.out);
@@ -1417,6 +1458,11 @@ void Simulation::Impl::loadState(const std::string &path) {
       slot = r.vec<uint64_t>();
       for (uint64_t entry : slot)
         if (entry >= pr.plastic->pendingLimit()) r.bad();
+    }
+    for (auto &slot : pr.plastic->pendingPost()) {
+      slot = r.vec<uint64_t>();
+      for (uint64_t entry : slot)
+        if (entry >= pr.table.postSize) r.bad();
     }
   }
   if (signals) {

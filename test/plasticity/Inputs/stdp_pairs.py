@@ -9,6 +9,10 @@ stdp (additive), stdp_multiplicative, stdp_symmetric, stdp_window (window 30 ms:
 0 <= dt <= 30 ms gives +A_plus, -30 ms <= dt < 0 gives -A_minus, otherwise no change) or
 astro_stdp (soft bounds, mu = 1, with the constant signal a = 2.5 broadcast onto its
 modulator: the multiplicative closed form with depression times a).
+`gen stdp dend` / `check stdp OUT dend`: delays 1.5, 2 and 3 ms of which the last
+DEND = 1 ms are dendritic (`dendritic_delay`): the pre spike reaches the synapse at
+t_pre + D - DEND, the post spike at t_post + DEND, so the pair's interval at the synapse is
+dt + 2 DEND.
 `check RULE OUT` compares each synapse's final weight with the closed form:
   dt = t_post - (t_pre + D) >= 0:  w = w0 + A_plus exp(-dt / tau_plus)          (additive)
                                    w = w0 + A_plus (1 - w0) exp(-dt / tau_plus)   (multiplicative)
@@ -31,6 +35,7 @@ A_PLUS, A_MINUS, W0 = 0.0096, 0.0053, 0.4
 T_PRE = 100.0
 WINDOW = 30.0                                     # ms, stdp_window
 ASTRO = 2.5                                       # the broadcast modulation, astro_stdp
+DEND = 0.0                                        # ms of each delay after the synapse
 
 
 def pairs():
@@ -54,6 +59,8 @@ def gen(rule):
                 f"{'A_minus_sym' if rule == 'stdp_symmetric' else 'A_minus'} = {A_MINUS}")
         if rule == "astro_stdp":
             args += ", mu = 1"
+        if DEND:
+            args += f", dendritic_delay = {DEND} ms"
     astro = f"\n  signal level = {ASTRO}\n  broadcast level -> plastic.a" if rule == "astro_stdp" else ""
     print(f"""import std.synapses.{rule}
 import std.synapses.static
@@ -96,7 +103,7 @@ def check(rule, out):
         assert len(posts.get(c, [])) == 1, f"Post[{c}] fired {posts.get(c)}"
         dt = posts[c][0] - (T_PRE + d)
         assert abs(dt - o) < 1e-6, (c, dt, o)
-        dt = round(dt / DT) * DT
+        dt = round((dt + 2 * DEND) / DT) * DT   # the interval at the synapse
         mult = rule in ("stdp_multiplicative", "astro_stdp")
         if dt >= 0:
             dw = A_PLUS * (1 - W0 if mult else 1) * math.exp(-dt / TAU_PLUS)
@@ -119,13 +126,17 @@ def check(rule, out):
         seen_signs.add((dt > 0) - (dt < 0))
         if err > 1e-12:
             sys.exit(f"synapse {s}: delay {d} ms, post - arrival {dt:g} ms: dw {got!r}, closed form {dw!r}")
-    assert seen_signs == {-1, 0, 1}, seen_signs
-    print(f"{rule}: {len(header) - 1} pairs, delays {DELAYS} ms, dt -60..60 ms: max relative error of dw < 1e-12")
+    assert seen_signs == ({-1, 1} if DEND else {-1, 0, 1}), seen_signs  # dt + 2 DEND is never 0
+    dend = f" ({DEND} ms dendritic)" if DEND else ""
+    print(f"{rule}: {len(header) - 1} pairs, delays {DELAYS} ms{dend}, dt -60..60 ms: max relative error of dw < 1e-12")
 
 
 if __name__ == "__main__":
     if sys.argv[-1] == "one":
         DELAYS = [1.5]
+        sys.argv.pop()
+    elif sys.argv[-1] == "dend":
+        DELAYS, DEND = [1.5, 2.0, 3.0], 1.0
         sys.argv.pop()
     if sys.argv[1] == "gen":
         gen(sys.argv[2])
