@@ -1769,7 +1769,11 @@ void Sema::checkConnect(NetItem &it, const Ctx &ctx) {
   ModelInfo *syn = nullptr;
   std::map<std::string, Type> bindings;
   if (it.synapse.present) {
+    // Models are module names: a connect or population of the same name does not hide one.
     Symbol *s = ctx.scope->find(it.synapse.name);
+    for (auto *sc = ctx.scope; sc && s && s->kind != SymKind::Synapse && s->kind != SymKind::Neuron; sc = sc->parent)
+      if (Symbol *m = sc->findLocal(it.synapse.name); m && (m->kind == SymKind::Synapse || m->kind == SymKind::Neuron))
+        s = m;
     if (!s || (s->kind != SymKind::Synapse && s->kind != SymKind::Neuron)) {
       std::vector<std::string> names;
       for (const Scope *sc = ctx.scope; sc; sc = sc->parent)
