@@ -579,6 +579,11 @@ void PlasticSynapses::schedule(const runtime::SynapseTable &table, uint32_t pre,
   }
 }
 
+uint32_t PlasticSynapses::delayStepsAt(const runtime::SynapseTable &table, uint64_t syn, uint64_t step) const {
+  if (delayState_ < 0) return table.delaySteps[syn];
+  return learnedSteps(valueAt(table, size_t(delayState_), syn, step), table.delaySteps[syn]);
+}
+
 uint32_t PlasticSynapses::learnedSteps(double delay, uint32_t bound) const {
   const double q = delay * delayToMs_ / dt_;
   if (std::isnan(q)) return bound;

@@ -181,6 +181,10 @@ public:
   /// per-step states must be at `step`).
   double valueAt(const runtime::SynapseTable &table, size_t s, uint64_t syn, uint64_t step) const;
 
+  /// The delay in steps a spike of synapse `syn` stamped `step` would take: its learned
+  /// delay then (within [1, the table's delay]), or the table's.
+  uint32_t delayStepsAt(const runtime::SynapseTable &table, uint64_t syn, uint64_t step) const;
+
   /// Checkpoints: every array a continuation needs (state values, the steps they belong
   /// to, pending arrivals), in a fixed order; a loaded array must keep its size.
   void checkpointArrays(std::vector<std::vector<double> *> &values, std::vector<std::vector<uint64_t> *> &steps);

@@ -1571,27 +1571,34 @@ void Simulation::writeOutputs(Timings &timings, const Timings &before) {
     r.writer->commit();
     result_.files.push_back(r.path);
   }
-  // Learned weights, in the connection-file format that from_file reads back (indices
-  // within the connect's slices): NAME.weights.csv per named connect whose synapse has a
-  // state w.
+  // Learned weights and delays, in the connection-file format that from_file reads back
+  // (indices within the connect's slices): NAME.weights.csv per named connect whose
+  // synapse has a state w or learned_delay. delay_ms is the delay a spike would take now:
+  // the learned one (in steps, within [1, the connect's delay]) or the connect's.
   for (const Projection &pr : s.projections) {
     if (!pr.plastic || pr.edge->name.empty()) continue;
     const ir::Model &syn = s.models[pr.edge->synapse];
-    auto w = std::find_if(syn.states.begin(), syn.states.end(), [](const ir::Variable &v) { return v.name == "w"; });
-    if (w == syn.states.end()) continue;
-    size_t k = size_t(w - syn.states.begin());
+    auto stateNamed = [&](const char *name) {
+      auto it = std::find_if(syn.states.begin(), syn.states.end(), [&](const ir::Variable &v) { return v.name == name; });
+      return it == syn.states.end() ? -1 : int(it - syn.states.begin());
+    };
+    const int k = stateNamed("w");
+    if (k < 0 && stateNamed("learned_delay") < 0) continue;
+    const uint64_t end = s.firstStep + s.steps;
     bool several = std::count_if(s.projections.begin(), s.projections.end(),
                                  [&](const Projection &o) { return o.edge->name == pr.edge->name; }) > 1;
     std::string path = s.options.outDir + "/" + pr.edge->name + (several ? "#" + std::to_string(pr.edge->id) : "") +
                        ".weights.csv";
-    std::string text = "pre,post,weight,delay_ms\n";
+    std::string text = k >= 0 ? "pre,post,weight,delay_ms\n" : "pre,post,delay_ms\n";
     const runtime::SynapseTable &t = pr.table;
     for (uint32_t i = 0; i < t.preSize; ++i)
       for (uint64_t q = t.rowBegin(i); q < t.rowEnd(i); ++q) {
         text += std::to_string(i) + "," + std::to_string(t.post[q]) + ",";
-        runtime::appendDouble(text, pr.plastic->valueAt(t, k, q, s.firstStep + s.steps));
-        text += ",";
-        runtime::appendDouble(text, t.delaySteps[q] * s.dt);
+        if (k >= 0) {
+          runtime::appendDouble(text, pr.plastic->valueAt(t, size_t(k), q, end));
+          text += ",";
+        }
+        runtime::appendDouble(text, pr.plastic->delayStepsAt(t, q, end) * s.dt);
         text += "\n";
       }
     runtime::writeFileAtomically(path, text);

@@ -12,6 +12,9 @@ come within about a millisecond (refractory 5 ms). During the first LEARN = 40
 presentations a teacher forces the readout to fire at onset + TEACH = 20 ms; in the next
 TEST = 40 the readout is on its own (the rule then pairs with its own spikes).
 
+`gen 0 frozen FILE` prints the same network with the delays of FILE (a learning run's
+learn.weights.csv) fixed, through std.synapses.static and from_file: learned delays read
+back detect the motif without learning.
 `check OUT` reads the readout's spikes of the test presentations: a presentation is
 detected when the readout fires within 5 ms of onset + TEACH; a false detection is any
 other spike. Learned: at least 80 % detected and at most 4 false detections.
@@ -47,10 +50,18 @@ def spikes():
     return [sorted(set(ts)) for ts in times]
 
 
-def gen(eta):
+def gen(eta, frozen=None):
     times = spikes()
     chans = ", ".join("[" + ", ".join(f"{t * DT:.1f} ms" for t in ts) + "]" for ts in times)
     teach = ", ".join(f"{p * PERIOD + TEACH - DT:.1f} ms" for p in range(LEARN))
+    if frozen:
+        # The delays a learning run exported (NAME.weights.csv: pre,post,delay_ms), fixed.
+        synapses = f'connect frozen: In -> R with static(w = 1) by from_file("{frozen}") onto v'
+        record = ""
+    else:
+        synapses = (f"connect learn: In -> R with delay_shift(w = 1, d0 = uniform(5 ms, 20 ms), eta = {eta}, "
+                    f"window = 16 ms,\n      d_min = 1 ms, d_max = 25 ms) by all_to_all delay 25 ms onto v")
+        record = f"\n  record learn.learned_delay every {PERIOD} ms"
     print(f"""import std.synapses.delay_shift
 import std.synapses.static
 
@@ -68,10 +79,8 @@ network Motif {{
   source Teacher = spike_array[1](times = [[{teach}]])
   population R = Readout[1]
   connect Teacher -> R with static(w = 100) by all_to_all delay 0.1 ms onto v
-  connect learn: In -> R with delay_shift(w = 1, d0 = uniform(5 ms, 20 ms), eta = {eta}, window = 16 ms,
-      d_min = 1 ms, d_max = 25 ms) by all_to_all delay 25 ms onto v
-  record R.spikes
-  record learn.learned_delay every {PERIOD} ms
+  {synapses}
+  record R.spikes{record}
   run {T_END:.0f} ms with dt = {DT} ms
 }}""")
 
@@ -105,6 +114,6 @@ def check(out, control):
 
 if __name__ == "__main__":
     if sys.argv[1] == "gen":
-        gen(sys.argv[2])
+        gen(sys.argv[2], sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] == "frozen" else None)
     else:
         check(sys.argv[2], len(sys.argv) > 3 and sys.argv[3] == "control")
