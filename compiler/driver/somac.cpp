@@ -9,6 +9,7 @@
 #include "Frontend.h"
 #include "Emit.h"
 #include "JitKernels.h"
+#include "JitSynapses.h"
 #include "KernelSpec.h"
 #include "Lower.h"
 #include "NetworkGraph.h"
@@ -59,7 +60,8 @@ Commands:
                              model the model IR of each neuron and synapse: units
                                    folded, and how each group of ODEs is integrated
                              graph the network graph IR (--format=dot for Graphviz)
-                             llvm  the optimised LLVM IR of each neuron kernel
+                             llvm  the optimised LLVM IR of each neuron kernel (and, for
+                                   a network, of each connect's synapse event loops)
 
 Options of run:
   --out DIR                output folder (default: out)
@@ -435,6 +437,14 @@ int emitNetworkLLVM(const Options &o, Frontend &fe, const std::string &file) {
     }
     if (k) text << '\n';
     text << "; population " << r.population << ": neuron " << r.spec.model->name << '\n' << module;
+  }
+  // The synapse event loops of projections with state (the interpreter runs what has none).
+  for (const sim::SynapseCodeRequest &r : simulation.synapseCodeRequests()) {
+    std::string error;
+    std::string module = sim::printSynapseKernels(r.spec, r.prefix, error);
+    if (!error.empty()) throw InternalError("connect " + r.connect + ": " + error);
+    text << "\n; connect " << r.connect << ": synapse " << r.synapse << ", "
+         << (module.empty() ? "events run by the interpreter\n" : "event loops\n") << module;
   }
   fe.diags().finish();
   if (fe.diags().hasErrors()) return kExitModelError;

@@ -368,16 +368,16 @@ private:
 
 } // namespace
 
-SynapseKernels compileSynapseKernels(cpu::Engine &engine, const PlasticSynapses::CodeSpec &spec,
-                                     const std::string &prefix, std::string &error) {
-  if (!spec.compilable) return {};
-  auto context = std::make_unique<llvm::LLVMContext>();
-  auto module = std::make_unique<llvm::Module>(prefix, *context);
-  llvm::TargetMachine &tm = engine.targetMachine();
+/// The loops of `spec` (not optimised) in a module for `tm`, their names in `names`;
+/// null when there is nothing to compile or (with `error` set) the module is invalid.
+std::unique_ptr<llvm::Module> generateModule(llvm::LLVMContext &context, llvm::TargetMachine &tm,
+                                             const PlasticSynapses::CodeSpec &spec, const std::string &prefix,
+                                             std::vector<std::string> &names, std::string &error) {
+  if (!spec.compilable) return nullptr;
+  auto module = std::make_unique<llvm::Module>(prefix, context);
   module->setTargetTriple(tm.getTargetTriple().str());
   module->setDataLayout(tm.createDataLayout());
-  Generator gen(*context, *module, spec);
-  std::vector<std::string> names;
+  Generator gen(context, *module, spec);
   if (!spec.onPre->empty()) {
     names.push_back(prefix + (spec.rowArrivals ? "_pre_row" : "_pre_list"));
     gen.loop(spec.rowArrivals ? Loop::PreRow : Loop::PreList, names.back(), *spec.onPre);
@@ -386,13 +386,22 @@ SynapseKernels compileSynapseKernels(cpu::Engine &engine, const PlasticSynapses:
     names.push_back(prefix + "_post");
     gen.loop(Loop::Post, names.back(), *spec.onPost);
   }
-  if (names.empty()) return {};
+  if (names.empty()) return nullptr;
   std::string problems;
   llvm::raw_string_ostream os(problems);
   if (llvm::verifyModule(*module, &os)) {
     error = "invalid synapse code: " + problems;
-    return {};
+    return nullptr;
   }
+  return module;
+}
+
+SynapseKernels compileSynapseKernels(cpu::Engine &engine, const PlasticSynapses::CodeSpec &spec,
+                                     const std::string &prefix, std::string &error) {
+  auto context = std::make_unique<llvm::LLVMContext>();
+  std::vector<std::string> names;
+  std::unique_ptr<llvm::Module> module = generateModule(*context, engine.targetMachine(), spec, prefix, names, error);
+  if (!module) return {};
   std::vector<void *> fns = engine.add(std::move(module), std::move(context), names, error);
   if (fns.size() != names.size()) return {};
   SynapseKernels k;
@@ -403,6 +412,17 @@ SynapseKernels compileSynapseKernels(cpu::Engine &engine, const PlasticSynapses:
   }
   if (!spec.onPost->empty()) k.post = reinterpret_cast<decltype(k.post)>(fns[next++]);
   return k;
+}
+
+std::string printSynapseKernels(const PlasticSynapses::CodeSpec &spec, const std::string &prefix, std::string &error) {
+  std::unique_ptr<llvm::TargetMachine> tm = cpu::createTargetMachine("", error);
+  if (!tm) return "";
+  llvm::LLVMContext context;
+  std::vector<std::string> names;
+  std::unique_ptr<llvm::Module> module = generateModule(context, *tm, spec, prefix, names, error);
+  if (!module) return "";
+  cpu::optimizeModule(*module, *tm);
+  return cpu::printModule(*module);
 }
 
 } // namespace soma::sim

@@ -25,4 +25,8 @@ namespace soma::sim {
 SynapseKernels compileSynapseKernels(cpu::Engine &engine, const PlasticSynapses::CodeSpec &spec,
                                      const std::string &prefix, std::string &error);
 
+/// The optimised LLVM IR of the loops (for `somac emit --stage=llvm`), for the host CPU;
+/// "" when spec.compilable is false. Sets `error` on an internal failure.
+std::string printSynapseKernels(const PlasticSynapses::CodeSpec &spec, const std::string &prefix, std::string &error);
+
 } // namespace soma::sim

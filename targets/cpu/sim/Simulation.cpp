@@ -903,6 +903,16 @@ std::vector<KernelRequest> Simulation::kernelRequests() {
   return out;
 }
 
+std::vector<SynapseCodeRequest> Simulation::synapseCodeRequests() const {
+  const Impl &s = *impl_;
+  std::vector<SynapseCodeRequest> out;
+  for (size_t q = 0; q < s.projections.size(); ++q)
+    if (const Projection &pr = s.projections[q]; pr.plastic)
+      out.push_back({pr.edge->name.empty() ? "#" + std::to_string(pr.edge->id) : pr.edge->name,
+                     s.models[pr.edge->synapse].name, "soma_synapse_" + std::to_string(q), pr.plastic->codeSpec()});
+  return out;
+}
+
 void Simulation::build(KernelProvider &kernels, Timings &timings) {
   Impl &s = *impl_;
   s.setup();

@@ -91,6 +91,14 @@ struct RunResult {
   std::vector<std::string> files;          // written outputs
 };
 
+/// The synapse events of one projection with state, as build() would compile them.
+struct SynapseCodeRequest {
+  std::string connect;          // the connect's name ("#ID" when unnamed)
+  std::string synapse;          // the synapse model
+  std::string prefix;           // the symbols' prefix: "soma_synapse_" + projection index
+  PlasticSynapses::CodeSpec spec; // valid while the Simulation lives
+};
+
 class Simulation {
 public:
   Simulation(const graph::NetworkGraph &net, const std::vector<ir::Model> &models, RunOptions options);
@@ -103,6 +111,8 @@ public:
   /// cannot run fails here too) except the duration; no file is written. For `somac
   /// build`. Call it instead of build(), at most once.
   std::vector<KernelRequest> kernelRequests();
+  /// After kernelRequests(): the synapse event loops build() would compile, by projection.
+  std::vector<SynapseCodeRequest> synapseCodeRequests() const;
   void run(Timings &timings);
   void writeOutputs(Timings &timings, const Timings &before);
   const RunResult &result() const { return result_; }
