@@ -3,7 +3,7 @@ output per class, trained with symmetric STDP + synaptic scaling + dynamic thres
 
 usage: sym_stdp_patterns.py OUT TRAIN_END_MS learn MIN_ACC MIN_PURITY
            accuracy >= MIN_ACC, purity >= MIN_PURITY and every output's summed weight
-           within 2 % of W_target = 10
+           within 0.5 % of W_target = 10
        sym_stdp_patterns.py OUT TRAIN_END_MS chance MAX_ACC
            accuracy <= MAX_ACC
 
@@ -88,11 +88,11 @@ def main():
           + "; other mean " + " ".join(f"{x:.3f}" for x in other)
           + f"; {at_bound} of {len(u)} at the bound 1")
     dev = max(abs(x - W_TARGET) for x in w_sum) / W_TARGET
-    print(f"summed weight: largest deviation from {W_TARGET:g} is {100 * dev:.1f} %")
+    print(f"summed weight: largest deviation from {W_TARGET:g} is {100 * dev:.3f} %")
     if mode == "learn":
         checks = [(acc >= bound, f"accuracy >= {bound:g}"),
                   (purity >= min_purity, f"purity >= {min_purity:g}"),
-                  (dev <= 0.02, "summed weights within 2 % of W_target")]
+                  (dev <= 0.005, "summed weights within 0.5 % of W_target")]
     else:
         checks = [(acc <= bound, f"accuracy <= {bound:g}")]
     for good, what in checks:
