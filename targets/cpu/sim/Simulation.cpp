@@ -1356,7 +1356,7 @@ struct Reader {
     uint64_t n = pod<uint64_t>();
     if (n > (data.size() - pos) / sizeof(T)) bad();
     std::vector<T> v(n);
-    std::memcpy(v.data(), data.data() + pos, n * sizeof(T));
+    if (n) std::memcpy(v.data(), data.data() + pos, n * sizeof(T)); // an empty vector's data() may be null
     pos += n * sizeof(T);
     return v;
   }
