@@ -309,6 +309,13 @@ void PlasticSynapses::prefetch(uint64_t syn) const {
   if (!at_.empty()) __builtin_prefetch(&at_[syn], 1);
 }
 
+void PlasticSynapses::prefetchPost(uint32_t j) const {
+  // The first synapses onto j: the loop prefetches the rest ahead of itself.
+  constexpr uint64_t kFirst = 16;
+  for (uint64_t q = byPostOffsets_[j]; q < std::min(byPostOffsets_[j + 1], byPostOffsets_[j] + kFirst); ++q)
+    prefetch(byPost_[q]);
+}
+
 void PlasticSynapses::store(uint64_t syn) {
   for (int s : own_) state_[s][syn] = stateBuf_[s];
 }
@@ -449,7 +456,10 @@ void PlasticSynapses::postSpikes(const std::vector<uint32_t> &spiking, uint64_t 
   frame_.t = double(step) * dt_;
   if (kernels_.post) {
     const SynapseKernelData data = kernelData(nullptr, nullptr);
-    for (uint32_t j : spiking) {
+    for (size_t n = 0; n < spiking.size(); ++n) {
+      const uint32_t j = spiking[n];
+      if (n + 1 < spiking.size()) prefetchPost(spiking[n + 1]);
+      else if (n == 0) prefetchPost(j);
       catchUpSide(post_, j, step);
       kernels_.post(&data, byPostOffsets_[j], byPostOffsets_[j + 1], j, step);
     }
@@ -693,8 +703,13 @@ uint64_t PlasticSynapses::part(const runtime::SynapseTable &table, const std::ve
                                uint32_t lo, uint32_t hi, unsigned thread) {
   if (kernels_.post) {
     double *side = threadSide_[thread].data();
-    for (uint32_t j : spiking) {
-      if (j < lo || j >= hi) continue;
+    // This thread's neurons in `spiking` (ascending): [from, to).
+    const auto from = std::lower_bound(spiking.begin(), spiking.end(), lo);
+    const auto to = std::lower_bound(from, spiking.end(), hi);
+    if (from != to) prefetchPost(*from);
+    for (auto it = from; it != to; ++it) {
+      const uint32_t j = *it;
+      if (it + 1 != to) prefetchPost(it[1]);
       caughtUp(post_, j, stamp, side);
       keep(post_, j, stamp, side);
       kernels_.post(&split_, byPostOffsets_[j], byPostOffsets_[j + 1], j, stamp);

@@ -222,6 +222,7 @@ private:
   void store(uint64_t syn);
   void loadParams(uint64_t syn);           // the synapse's own parameters and internals
   void prefetch(uint64_t syn) const;       // the synapse's own states, for a later load
+  void prefetchPost(uint32_t j) const;     // the own states of the first synapses onto j
   void loadSide(const Side &side, uint32_t neuron, uint64_t step); // values at t_step, not kept
   void catchUpSide(Side &side, uint32_t neuron, uint64_t step);    // values brought to t_step
   // The values of a side at t_step into out[k] (k-th state of the side), nothing changed;
