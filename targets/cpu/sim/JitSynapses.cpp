@@ -13,6 +13,7 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <map>
 
@@ -29,14 +30,16 @@ double callFunction(int64_t code, double a, double b) {
 // SynapseKernelData's fields, 8 bytes each.
 enum Field : unsigned {
   FOwn, FAt, FPreSide, FPreAt, FPostSide, FPostAt, FParam, FInternal, FInput, FPreStates, FPostStates,
-  FPreFirst, FPostFirst, FPost, FPreOf, FByPost, FByPostPre, FSlot,
+  FPreFirst, FPostFirst, FPost, FPreOf, FByPost, FByPostPre, FSlot, FHistStep, FHistValue, FHistCount, FApplied,
 };
 static_assert(offsetof(SynapseKernelData, input) == 8 * FInput);
 static_assert(offsetof(SynapseKernelData, postFirst) == 8 * FPostFirst);
 static_assert(offsetof(SynapseKernelData, slot) == 8 * FSlot);
-static_assert(sizeof(SynapseKernelData) == 8 * (FSlot + 1));
+static_assert(offsetof(SynapseKernelData, applied) == 8 * FApplied);
+static_assert(sizeof(SynapseKernelData) == 8 * (FApplied + 1));
 
-enum class Loop { PreRow, PreList, Post };
+// PostSide and Flush: lazy post events (Plasticity.h, SynapseKernels).
+enum class Loop { PreRow, PreList, Post, PostSide, Flush };
 using Owner = PlasticSynapses::Owner;
 using Spec = PlasticSynapses::CodeSpec;
 using Opc = SynapseProgram::Opc;
@@ -53,8 +56,10 @@ public:
     ptr = B.getPtrTy();
   }
 
-  /// One loop function `name` running `program` (Plasticity.h: SynapseKernels).
-  void loop(Loop kind, const std::string &name, const SynapseProgram &program) {
+  /// One loop function `name` running `program` (Plasticity.h: SynapseKernels). `replay`
+  /// (lazy post events, the `on post` program): a row loop first replays each synapse's
+  /// pending post events with it; a Flush loop only replays.
+  void loop(Loop kind, const std::string &name, const SynapseProgram &program, const SynapseProgram *replay = nullptr) {
     std::vector<llvm::Type *> args = kind == Loop::PreList  ? std::vector<llvm::Type *>{ptr, ptr, i64, i64}
                                      : kind == Loop::PreRow ? std::vector<llvm::Type *>{ptr, i64, i64, i64, i64, ptr, ptr}
                                                             : std::vector<llvm::Type *>{ptr, i64, i64, i64, i64};
@@ -78,7 +83,7 @@ public:
     const size_t ns = S.states.size();
     state_.assign(ns, nullptr);
     for (size_t s = 0; s < ns; ++s) state_[s] = B.CreateAlloca(f64);
-    reg_.assign(program.registers(), nullptr);
+    reg_.assign(std::max(program.registers(), replay ? replay->registers() : size_t(0)), nullptr);
     for (auto &r : reg_) r = B.CreateAlloca(f64);
 
     // Everything the loop reads that does not change while it runs, loaded once.
@@ -96,7 +101,9 @@ public:
     internal_.assign(S.internalUniform.size(), nullptr);
     preState_.clear();
     postState_.clear();
-    for (const SynapseProgram::Ins &i : program.code()) {
+    std::vector<SynapseProgram::Ins> all = program.code();
+    if (replay) all.insert(all.end(), replay->code().begin(), replay->code().end());
+    for (const SynapseProgram::Ins &i : all) {
       if (i.op == Opc::Param && !S.paramUniform[i.a] && !param_[i.a]) param_[i.a] = column(FParam, i.a);
       if (i.op == Opc::Internal && !S.internalUniform[i.a] && !internal_[i.a]) internal_[i.a] = column(FInternal, i.a);
       if (i.op == Opc::PreState && !preState_.count(i.a)) preState_[i.a] = column(FPreStates, i.a);
@@ -115,7 +122,7 @@ public:
     // and the last synapse's values are kept (they are the same in every synapse). The row
     // loop reads them from sideIn and writes them to sideOut (when not null), the k-th
     // value for the k-th pre state; the post loop from and to the neuron's column.
-    const bool caughtUp = kind != Loop::PreList;
+    const bool caughtUp = kind != Loop::PreList && kind != Loop::Flush;
     const Owner caught = kind == Loop::PreRow ? Owner::Pre : Owner::Post;
     std::vector<llvm::Value *> start(ns, nullptr), sideIndex(ns, nullptr);
     unsigned sideStates = 0;
@@ -129,6 +136,22 @@ public:
         }
         B.CreateStore(start[s], state_[s]);
       }
+
+    if (kind == Loop::PostSide) {
+      // The post side's update by `on post`: it reads only those states and uniform
+      // parameters (PlasticSynapses::hoistTraces), so any synapse onto j gives it; the
+      // others start from 0 and their results are dropped.
+      syn_ = B.CreateLoad(i64, B.CreateInBoundsGEP(i64, byPost, begin));
+      pre_ = B.CreateZExt(B.CreateLoad(i32, B.CreateInBoundsGEP(i32, byPostPre, begin)), i64);
+      post_ = neuron;
+      for (size_t s = 0; s < ns; ++s)
+        if (!start[s]) B.CreateStore(num(0), state_[s]);
+      run(program);
+      for (size_t s = 0; s < ns; ++s)
+        if (start[s]) B.CreateStore(B.CreateLoad(f64, state_[s]), B.CreateInBoundsGEP(f64, col[s], neuron));
+      B.CreateRetVoid();
+      return;
+    }
 
     auto *body = llvm::BasicBlock::Create(C, "synapse", fn_);
     auto *exit = llvm::BasicBlock::Create(C, "exit", fn_);
@@ -148,7 +171,7 @@ public:
       syn = B.CreateLoad(i64, B.CreateInBoundsGEP(i64, fn_->getArg(1), i));
       pre = index32(preOf, syn);
       post = index32(postOf, syn);
-    } else {
+    } else { // Post, Flush
       syn = B.CreateLoad(i64, B.CreateInBoundsGEP(i64, byPost, i));
       pre = index32(byPostPre, i);
       post = neuron;
@@ -167,6 +190,70 @@ public:
     syn_ = syn;
     pre_ = pre;
     post_ = post;
+
+    // Lazy post events: the post neuron's history entries with applied[pre] < S < step,
+    // each as the eager `on post` loop ran it at S (own states decayed to S, pre side
+    // decayed from its kept values, post side as the entry holds it, t = S dt).
+    if (replay) {
+      const uint64_t cap = S.historyCap, np = S.postSideStates;
+      llvm::Value *count = B.CreateLoad(i64, B.CreateInBoundsGEP(i64, field(ctx, FHistCount, ptr), post));
+      llvm::Value *applied = B.CreateLoad(i64, B.CreateInBoundsGEP(i64, field(ctx, FApplied, ptr), pre));
+      llvm::Value *histStep = field(ctx, FHistStep, ptr), *histValue = field(ctx, FHistValue, ptr);
+      llvm::Value *base = B.CreateMul(post, B.getInt64(cap));
+      auto *from = B.GetInsertBlock();
+      auto *entryBlock = llvm::BasicBlock::Create(C, "entry", fn_);
+      auto *apply = llvm::BasicBlock::Create(C, "replay", fn_);
+      auto *next = llvm::BasicBlock::Create(C, "next", fn_);
+      auto *after = llvm::BasicBlock::Create(C, "replayed", fn_);
+      B.CreateCondBr(B.CreateICmpNE(count, B.getInt64(0)), entryBlock, after);
+      B.SetInsertPoint(entryBlock);
+      llvm::PHINode *k = B.CreatePHI(i64, 2);
+      k->addIncoming(B.getInt64(0), from);
+      llvm::Value *idx = B.CreateAdd(base, k);
+      llvm::Value *at = B.CreateLoad(i64, B.CreateInBoundsGEP(i64, histStep, idx));
+      B.CreateCondBr(B.CreateAnd(B.CreateICmpUGT(at, applied), B.CreateICmpULT(at, step)), apply, next);
+      B.SetInsertPoint(apply);
+      unsigned m = 0;
+      for (size_t s = 0; s < ns; ++s) {
+        const Spec::StateCode &sc = S.states[s];
+        const Owner o = Owner(sc.owner);
+        llvm::Value *x;
+        if (o == Owner::Synapse) {
+          x = B.CreateLoad(f64, B.CreateInBoundsGEP(f64, col[s], syn));
+          if (sc.decays && at_) x = decayed(sc, x, B.CreateSub(at, B.CreateLoad(i64, B.CreateInBoundsGEP(i64, at_, syn))), syn);
+        } else if (o == Owner::Pre) {
+          x = B.CreateLoad(f64, B.CreateInBoundsGEP(f64, col[s], pre));
+          if (sc.decays)
+            x = decayed(sc, x, B.CreateSub(at, B.CreateLoad(i64, B.CreateInBoundsGEP(i64, preAt, pre))), B.getInt64(0));
+        } else {
+          x = B.CreateLoad(f64, B.CreateInBoundsGEP(f64, histValue, B.CreateAdd(B.CreateMul(idx, B.getInt64(np)), B.getInt64(m++))));
+        }
+        B.CreateStore(x, state_[s]);
+      }
+      if (at_) B.CreateStore(at, B.CreateInBoundsGEP(i64, at_, syn));
+      llvm::Value *time = time_;
+      time_ = B.CreateFMul(B.CreateUIToFP(at, f64), llvm::ConstantFP::get(f64, S.dt));
+      run(*replay);
+      time_ = time;
+      for (size_t s = 0; s < ns; ++s)
+        if (Owner(S.states[s].owner) == Owner::Synapse)
+          B.CreateStore(B.CreateLoad(f64, state_[s]), B.CreateInBoundsGEP(f64, col[s], syn));
+      B.CreateBr(next);
+      B.SetInsertPoint(next);
+      llvm::Value *k1 = B.CreateAdd(k, B.getInt64(1));
+      k->addIncoming(k1, next);
+      B.CreateCondBr(B.CreateICmpULT(k1, count), entryBlock, after);
+      B.SetInsertPoint(after);
+    }
+
+    if (kind == Loop::Flush) {
+      llvm::Value *next = B.CreateAdd(i, B.getInt64(1));
+      i->addIncoming(next, B.GetInsertBlock());
+      B.CreateCondBr(B.CreateICmpULT(next, end), body, exit);
+      B.SetInsertPoint(exit);
+      B.CreateRetVoid();
+      return;
+    }
 
     // The states at t_step (PlasticSynapses::load and loadSide).
     for (size_t s = 0; s < ns; ++s) {
@@ -378,13 +465,20 @@ std::unique_ptr<llvm::Module> generateModule(llvm::LLVMContext &context, llvm::T
   module->setTargetTriple(tm.getTargetTriple().str());
   module->setDataLayout(tm.createDataLayout());
   Generator gen(context, *module, spec);
+  const bool lazy = spec.lazyPost && spec.rowArrivals && !spec.onPre->empty() && !spec.onPost->empty();
   if (!spec.onPre->empty()) {
     names.push_back(prefix + (spec.rowArrivals ? "_pre_row" : "_pre_list"));
-    gen.loop(spec.rowArrivals ? Loop::PreRow : Loop::PreList, names.back(), *spec.onPre);
+    gen.loop(spec.rowArrivals ? Loop::PreRow : Loop::PreList, names.back(), *spec.onPre, lazy ? spec.onPost : nullptr);
   }
   if (!spec.onPost->empty()) {
     names.push_back(prefix + "_post");
     gen.loop(Loop::Post, names.back(), *spec.onPost);
+  }
+  if (lazy) {
+    names.push_back(prefix + "_post_side");
+    gen.loop(Loop::PostSide, names.back(), *spec.onPost);
+    names.push_back(prefix + "_post_flush");
+    gen.loop(Loop::Flush, names.back(), *spec.onPost, spec.onPost);
   }
   if (names.empty()) return nullptr;
   std::string problems;
@@ -411,6 +505,10 @@ SynapseKernels compileSynapseKernels(cpu::Engine &engine, const PlasticSynapses:
     else k.preList = reinterpret_cast<decltype(k.preList)>(fns[next++]);
   }
   if (!spec.onPost->empty()) k.post = reinterpret_cast<decltype(k.post)>(fns[next++]);
+  if (spec.lazyPost && spec.rowArrivals && !spec.onPre->empty() && !spec.onPost->empty()) {
+    k.postSide = reinterpret_cast<decltype(k.postSide)>(fns[next++]);
+    k.flush = reinterpret_cast<decltype(k.flush)>(fns[next++]);
+  }
   return k;
 }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <stdexcept>
 
 namespace soma::sim {
 
@@ -366,6 +367,8 @@ double PlasticSynapses::Decay::at(uint64_t syn, double x, uint64_t steps) const 
 }
 
 double PlasticSynapses::valueAt(const runtime::SynapseTable &table, size_t s, uint64_t syn, uint64_t step) const {
+  if (lazy_ && histCount_[table.post[syn]])
+    throw std::logic_error("PlasticSynapses::valueAt with lazy post events pending (flushPost first)");
   const Decay *d = decayOf(int(s));
   if (owner_[s] != Owner::Synapse) {
     const Side &side = owner_[s] == Owner::Pre ? pre_ : post_;
@@ -390,6 +393,9 @@ PlasticSynapses::CodeSpec PlasticSynapses::codeSpec() const {
   c.dt = dt_;
   c.rowArrivals = rowArrivals_;
   c.ownAt = !at_.empty();
+  c.lazyPost = lazySpec();
+  c.historyCap = kHistory;
+  c.postSideStates = post_.states.size();
   for (size_t s = 0; s < m_.states.size(); ++s) {
     CodeSpec::StateCode sc;
     sc.owner = int(owner_[s]);
@@ -448,12 +454,71 @@ SynapseKernelData PlasticSynapses::kernelData(const uint32_t *post, double *slot
   k.byPost = byPost_.data();
   k.byPostPre = byPostPre_.data();
   k.slot = slot;
+  k.histStep = histStep_.data();
+  k.histValue = histValue_.data();
+  k.histCount = histCount_.data();
+  k.applied = applied_.data();
   return k;
+}
+
+bool PlasticSynapses::lazySpec() const {
+  if (!rowArrivals_ || !scheme_.eventDriven || !steppers_.empty() || !continuous_.empty() || delayState_ >= 0 ||
+      onPre_.empty() || onPost_.empty())
+    return false;
+  // Replayable later: `on post` reads nothing that changes with time but its states.
+  for (const SynapseProgram::Ins &i : onPost_.code())
+    if (i.op == SynapseProgram::Opc::Input || i.op == SynapseProgram::Opc::PreState ||
+        i.op == SynapseProgram::Opc::PostState)
+      return false;
+  return true;
+}
+
+void PlasticSynapses::useKernels(const SynapseKernels &kernels) {
+  kernels_ = kernels;
+  lazy_ = lazySpec() && kernels_.preRow && kernels_.post && kernels_.postSide && kernels_.flush;
+  if (!lazy_) return;
+  const uint64_t posts = byPostOffsets_.size() - 1;
+  histStep_.assign(posts * kHistory, 0);
+  histValue_.assign(std::max<uint64_t>(posts * kHistory * post_.states.size(), 1), 0.0);
+  histCount_.assign(posts, 0);
+  applied_.assign(rows_, 0);
+}
+
+void PlasticSynapses::lazySpike(const SynapseKernelData &data, uint32_t j, uint64_t step) {
+  const uint64_t first = byPostOffsets_[j], last = byPostOffsets_[j + 1];
+  if (first == last) return;
+  if (histCount_[j] == kHistory) { // full: apply it to j's synapses first
+    kernels_.flush(&data, first, last, j, step);
+    histCount_[j] = 0;
+  }
+  const uint64_t e = j * kHistory + histCount_[j]++;
+  histStep_[e] = step;
+  const size_t np = post_.states.size();
+  for (size_t m = 0; m < np; ++m) histValue_[e * np + m] = post_.value[m][j];
+  kernels_.postSide(&data, first, last, j, step);
+}
+
+void PlasticSynapses::flushPost(const runtime::SynapseTable &) {
+  if (!lazy_) return;
+  const SynapseKernelData data = kernelData(nullptr, nullptr);
+  for (uint32_t j = 0; j + 1 < byPostOffsets_.size(); ++j)
+    if (histCount_[j]) {
+      kernels_.flush(&data, byPostOffsets_[j], byPostOffsets_[j + 1], j, UINT64_MAX);
+      histCount_[j] = 0;
+    }
 }
 
 void PlasticSynapses::postSpikes(const std::vector<uint32_t> &spiking, uint64_t step) {
   if (onPost_.empty()) return;
   frame_.t = double(step) * dt_;
+  if (lazy_) {
+    const SynapseKernelData data = kernelData(nullptr, nullptr);
+    for (uint32_t j : spiking) {
+      catchUpSide(post_, j, step);
+      lazySpike(data, j, step);
+    }
+    return;
+  }
   if (kernels_.post) {
     const SynapseKernelData data = kernelData(nullptr, nullptr);
     for (size_t n = 0; n < spiking.size(); ++n) {
@@ -628,6 +693,7 @@ uint64_t PlasticSynapses::arrivals(const runtime::SynapseTable &table, uint64_t 
       const uint64_t b = table.rowBegin(pre), e = table.rowEnd(pre);
       kernels_.preRow(&data, b, e, pre, step, sideIn_.data(), sideOut_.data());
       keep(pre_, pre, step, b < e ? sideOut_.data() : sideIn_.data());
+      if (lazy_) applied_[pre] = step - 1;
       events += e - b;
     }
     due.clear();
@@ -680,13 +746,16 @@ bool PlasticSynapses::splittable() const {
 bool PlasticSynapses::prepare(const runtime::SynapseTable &table, uint64_t arrival, double *slot, unsigned threads) {
   const std::vector<uint64_t> &due = pending_[arrival % pending_.size()];
   const size_t np = pre_.states.size();
-  if (rowArrivals_ && np) {
-    // Each row's traces start where the row before left them: a row due twice must wait.
+  if (rowArrivals_ && (np || lazy_)) {
+    // Each row's traces start where the row before left them, and lazy post events are
+    // applied to a row up to its last arrival: a row due twice must wait.
     seen_.resize(rows_, 0);
     for (uint64_t entry : due) {
       if (seen_[entry] == arrival + 1) return false;
       seen_[entry] = arrival + 1;
     }
+  }
+  if (rowArrivals_ && np) {
     rowStart_.resize(due.size() * np);
     rowEnd_.resize(due.size() * np);
     for (size_t i = 0; i < due.size(); ++i) caughtUp(pre_, uint32_t(due[i]), arrival, &rowStart_[i * np]);
@@ -701,7 +770,16 @@ bool PlasticSynapses::prepare(const runtime::SynapseTable &table, uint64_t arriv
 
 uint64_t PlasticSynapses::part(const runtime::SynapseTable &table, const std::vector<uint32_t> &spiking, uint64_t stamp,
                                uint32_t lo, uint32_t hi, unsigned thread) {
-  if (kernels_.post) {
+  if (lazy_) {
+    double *side = threadSide_[thread].data();
+    const auto from = std::lower_bound(spiking.begin(), spiking.end(), lo);
+    const auto to = std::lower_bound(from, spiking.end(), hi);
+    for (auto it = from; it != to; ++it) {
+      caughtUp(post_, *it, stamp, side);
+      keep(post_, *it, stamp, side);
+      lazySpike(split_, *it, stamp);
+    }
+  } else if (kernels_.post) {
     double *side = threadSide_[thread].data();
     // This thread's neurons in `spiking` (ascending): [from, to).
     const auto from = std::lower_bound(spiking.begin(), spiking.end(), lo);
@@ -750,6 +828,8 @@ void PlasticSynapses::finish(const runtime::SynapseTable &table) {
       const uint32_t pre = uint32_t(due[i]);
       keep(pre_, pre, splitArrival_, table.rowBegin(pre) < table.rowEnd(pre) ? &rowEnd_[i * np] : &rowStart_[i * np]);
     }
+  if (lazy_)
+    for (uint64_t entry : due) applied_[entry] = splitArrival_ - 1;
   due.clear();
 }
 

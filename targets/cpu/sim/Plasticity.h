@@ -62,6 +62,14 @@ struct SynapseKernelData {
   const uint64_t *byPost = nullptr;    // synapses by post neuron
   const uint32_t *byPostPre = nullptr; // and their pre index
   double *slot = nullptr;              // arrivals: what `deliver` adds to, by post index
+  // Lazy `on post` (PlasticSynapses::lazyPost()): per post neuron j, histCount[j] entries
+  // k < C of its post spikes not yet applied to every synapse: histStep[j C + k] and the
+  // post-side values before that spike, histValue[(j C + k) P + m] (P post-side states);
+  // per pre neuron i, applied[i]: every entry with step <= applied[i] is applied to row i.
+  const uint64_t *histStep = nullptr;
+  const double *histValue = nullptr;
+  const uint64_t *histCount = nullptr;
+  const uint64_t *applied = nullptr;
 };
 
 /// Compiled event loops of one projection; null ones are run by the interpreter.
@@ -70,11 +78,18 @@ struct SynapseKernelData {
 /// their values after the last synapse written to sideOut when it is not null; preList:
 /// for the synapses entries[0..n); post: `on post` for the synapses byPost[first..last)
 /// onto post neuron `j` (its post traces caught up, and kept there).
+/// Lazy `on post` only: postSide applies the effect of `on post` on j's post-side states
+/// once (the synapses byPost[first..last) onto j, first < last: parameters are read from
+/// the first); flush replays j's history entries with applied[pre] < S < step on each
+/// synapse onto j. With lazy post events preRow replays, per synapse, the entries of its
+/// post neuron with applied[pre] < S < step before `on pre`.
 struct SynapseKernels {
   void (*preRow)(const SynapseKernelData *, uint64_t begin, uint64_t end, uint64_t pre, uint64_t step,
                  const double *sideIn, double *sideOut) = nullptr;
   void (*preList)(const SynapseKernelData *, const uint64_t *entries, uint64_t n, uint64_t step) = nullptr;
   void (*post)(const SynapseKernelData *, uint64_t first, uint64_t last, uint64_t j, uint64_t step) = nullptr;
+  void (*postSide)(const SynapseKernelData *, uint64_t first, uint64_t last, uint64_t j, uint64_t step) = nullptr;
+  void (*flush)(const SynapseKernelData *, uint64_t first, uint64_t last, uint64_t j, uint64_t step) = nullptr;
 };
 
 class PlasticSynapses {
@@ -106,6 +121,10 @@ public:
     const SynapseProgram *onPre = nullptr, *onPost = nullptr;
     double dt = 0;
     bool rowArrivals = false, ownAt = false;
+    // Lazy `on post` events (PlasticSynapses::lazyPost()): the row loop replays the post
+    // history; postSide and flush are generated too. History capacity per post neuron.
+    bool lazyPost = false;
+    uint64_t historyCap = 0, postSideStates = 0;
     struct StateCode {
       int owner = 0;                    // Owner as int
       bool decays = false;
@@ -120,7 +139,15 @@ public:
     std::vector<double> deliverFactor;
   };
   CodeSpec codeSpec() const;
-  void useKernels(const SynapseKernels &kernels) { kernels_ = kernels; }
+  void useKernels(const SynapseKernels &kernels);
+  /// Whether `on post` runs lazily (NEST-style): a post spike only records its step and
+  /// the post-side values in its neuron's history and updates the post side; each synapse
+  /// replays the entries at its row's next arrival (before `on pre`), or when the history
+  /// is full, or at flushPost(). The same bits as the eager loops.
+  bool lazyPost() const { return lazy_; }
+  /// Lazy post events: applies every pending history entry to its synapses (before
+  /// anything reads synapse states: valueAt, checkpoints). Serial.
+  void flushPost(const runtime::SynapseTable &table);
   /// Whether compiled loops run all of this projection's events and nothing else runs per
   /// synapse (no per-step dynamics, `continuous` block or learned delay): then a step's
   /// events can be split over threads by post neuron, which own all that the events of
@@ -278,6 +305,13 @@ private:
   std::vector<uint64_t> seen_;                  // per row: the arrival step it was last due + 1
   std::vector<std::vector<double>> threadSide_; // per thread: post traces being caught up
   std::vector<std::vector<uint64_t>> threadList_; // per thread: its arrivals (several delays)
+  // Lazy post events (SynapseKernelData's histories).
+  static constexpr uint64_t kHistory = 8;
+  bool lazy_ = false;
+  bool lazySpec() const;
+  std::vector<uint64_t> histStep_, histCount_, applied_;
+  std::vector<double> histValue_;
+  void lazySpike(const SynapseKernelData &data, uint32_t j, uint64_t step);
 };
 
 /// Decay::at for compiled code (`decay` is a const PlasticSynapses::Decay *).

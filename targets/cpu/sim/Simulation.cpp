@@ -1299,7 +1299,8 @@ void Simulation::Impl::sample(Recorder &r, uint64_t k) {
   uint64_t stepNow = k + 1;
   row.clear();
   if (r.projection >= 0) {
-    const PlasticSynapses &ps = *projections[r.projection].plastic;
+    PlasticSynapses &ps = *projections[r.projection].plastic;
+    ps.flushPost(projections[r.projection].table); // lazy post events reach every synapse
     for (uint64_t syn = 0; syn < projections[r.projection].table.size(); ++syn) row.push_back(ps.valueAt(projections[r.projection].table, r.state, syn, stepNow));
   } else {
     const std::vector<double> &x = pops[r.population].state[r.state];
@@ -1554,6 +1555,10 @@ void Simulation::run(Timings &timings) {
     }
   }
   if (bar) std::cerr << "\r" << std::string(60, ' ') << "\r";
+  // Lazy post events still pending reach their synapses: the weights written and the
+  // checkpoint hold every event up to the end.
+  for (Projection &pr : s.projections)
+    if (pr.plastic) pr.plastic->flushPost(pr.table);
   timings.simulation = secondsSince(t0);
   if (!s.options.saveState.empty()) s.saveState(s.options.saveState);
   result_.firstStep = s.firstStep;
