@@ -30,7 +30,7 @@ double callFunction(int64_t code, double a, double b) {
 // SynapseKernelData's fields, 8 bytes each.
 enum Field : unsigned {
   FOwn, FAt, FPreSide, FPreAt, FPostSide, FPostAt, FParam, FInternal, FInput, FPreStates, FPostStates,
-  FPreFirst, FPostFirst, FPost, FPreOf, FByPost, FByPostPre, FSlot, FHistStep, FHistValue, FHistCount, FApplied,
+  FPreFirst, FPostFirst, FPost, FPreOf, FByPost, FByPostPre, FSlot, FHistStep, FHistValue, FApplied,
 };
 static_assert(offsetof(SynapseKernelData, input) == 8 * FInput);
 static_assert(offsetof(SynapseKernelData, postFirst) == 8 * FPostFirst);
@@ -39,7 +39,7 @@ static_assert(offsetof(SynapseKernelData, applied) == 8 * FApplied);
 static_assert(sizeof(SynapseKernelData) == 8 * (FApplied + 1));
 
 // PostSide and Flush: lazy post events (Plasticity.h, SynapseKernels).
-enum class Loop { PreRow, PreList, Post, PostSide, Flush };
+enum class Loop { PreRow, PreList, Post, PostSide, Flush, FlushRow };
 using Owner = PlasticSynapses::Owner;
 using Spec = PlasticSynapses::CodeSpec;
 using Opc = SynapseProgram::Opc;
@@ -122,7 +122,8 @@ public:
     // and the last synapse's values are kept (they are the same in every synapse). The row
     // loop reads them from sideIn and writes them to sideOut (when not null), the k-th
     // value for the k-th pre state; the post loop from and to the neuron's column.
-    const bool caughtUp = kind != Loop::PreList && kind != Loop::Flush;
+    const bool flush = kind == Loop::Flush || kind == Loop::FlushRow;
+    const bool caughtUp = kind != Loop::PreList && !flush;
     const Owner caught = kind == Loop::PreRow ? Owner::Pre : Owner::Post;
     std::vector<llvm::Value *> start(ns, nullptr), sideIndex(ns, nullptr);
     unsigned sideStates = 0;
@@ -163,7 +164,7 @@ public:
     auto index32 = [&](llvm::Value *base, llvm::Value *k) {
       return B.CreateZExt(B.CreateLoad(i32, B.CreateInBoundsGEP(i32, base, k)), i64);
     };
-    if (kind == Loop::PreRow) {
+    if (kind == Loop::PreRow || kind == Loop::FlushRow) {
       syn = i;
       pre = neuron;
       post = index32(postOf, syn);
@@ -195,22 +196,28 @@ public:
     // each as the eager `on post` loop ran it at S (own states decayed to S, pre side
     // decayed from its kept values, post side as the entry holds it, t = S dt).
     if (replay) {
+      // j's history is one line: its count, then the steps (Plasticity.h, histStep).
       const uint64_t cap = S.historyCap, np = S.postSideStates;
-      llvm::Value *count = B.CreateLoad(i64, B.CreateInBoundsGEP(i64, field(ctx, FHistCount, ptr), post));
+      llvm::Value *line = B.CreateInBoundsGEP(i64, field(ctx, FHistStep, ptr), B.CreateMul(post, B.getInt64(cap + 1)));
+      llvm::Value *count = B.CreateLoad(i64, line);
       llvm::Value *applied = B.CreateLoad(i64, B.CreateInBoundsGEP(i64, field(ctx, FApplied, ptr), pre));
-      llvm::Value *histStep = field(ctx, FHistStep, ptr), *histValue = field(ctx, FHistValue, ptr);
+      llvm::Value *histValue = field(ctx, FHistValue, ptr);
       llvm::Value *base = B.CreateMul(post, B.getInt64(cap));
       auto *from = B.GetInsertBlock();
+      auto *check = llvm::BasicBlock::Create(C, "history", fn_);
       auto *entryBlock = llvm::BasicBlock::Create(C, "entry", fn_);
       auto *apply = llvm::BasicBlock::Create(C, "replay", fn_);
       auto *next = llvm::BasicBlock::Create(C, "next", fn_);
       auto *after = llvm::BasicBlock::Create(C, "replayed", fn_);
-      B.CreateCondBr(B.CreateICmpNE(count, B.getInt64(0)), entryBlock, after);
+      B.CreateCondBr(B.CreateICmpNE(count, B.getInt64(0)), check, after);
+      B.SetInsertPoint(check); // nothing pending when the newest entry is applied
+      llvm::Value *newest = B.CreateLoad(i64, B.CreateInBoundsGEP(i64, line, count));
+      B.CreateCondBr(B.CreateICmpUGT(newest, applied), entryBlock, after);
       B.SetInsertPoint(entryBlock);
       llvm::PHINode *k = B.CreatePHI(i64, 2);
-      k->addIncoming(B.getInt64(0), from);
+      k->addIncoming(B.getInt64(0), check);
       llvm::Value *idx = B.CreateAdd(base, k);
-      llvm::Value *at = B.CreateLoad(i64, B.CreateInBoundsGEP(i64, histStep, idx));
+      llvm::Value *at = B.CreateLoad(i64, B.CreateInBoundsGEP(i64, line, B.CreateAdd(k, B.getInt64(1))));
       B.CreateCondBr(B.CreateAnd(B.CreateICmpUGT(at, applied), B.CreateICmpULT(at, step)), apply, next);
       B.SetInsertPoint(apply);
       unsigned m = 0;
@@ -246,7 +253,7 @@ public:
       B.SetInsertPoint(after);
     }
 
-    if (kind == Loop::Flush) {
+    if (flush) {
       llvm::Value *next = B.CreateAdd(i, B.getInt64(1));
       i->addIncoming(next, B.GetInsertBlock());
       B.CreateCondBr(B.CreateICmpULT(next, end), body, exit);
@@ -479,6 +486,8 @@ std::unique_ptr<llvm::Module> generateModule(llvm::LLVMContext &context, llvm::T
     gen.loop(Loop::PostSide, names.back(), *spec.onPost);
     names.push_back(prefix + "_post_flush");
     gen.loop(Loop::Flush, names.back(), *spec.onPost, spec.onPost);
+    names.push_back(prefix + "_post_flush_row");
+    gen.loop(Loop::FlushRow, names.back(), *spec.onPost, spec.onPost);
   }
   if (names.empty()) return nullptr;
   std::string problems;
@@ -508,6 +517,7 @@ SynapseKernels compileSynapseKernels(cpu::Engine &engine, const PlasticSynapses:
   if (spec.lazyPost && spec.rowArrivals && !spec.onPre->empty() && !spec.onPost->empty()) {
     k.postSide = reinterpret_cast<decltype(k.postSide)>(fns[next++]);
     k.flush = reinterpret_cast<decltype(k.flush)>(fns[next++]);
+    k.flushRow = reinterpret_cast<decltype(k.flushRow)>(fns[next++]);
   }
   return k;
 }

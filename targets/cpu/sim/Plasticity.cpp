@@ -367,7 +367,7 @@ double PlasticSynapses::Decay::at(uint64_t syn, double x, uint64_t steps) const 
 }
 
 double PlasticSynapses::valueAt(const runtime::SynapseTable &table, size_t s, uint64_t syn, uint64_t step) const {
-  if (lazy_ && histCount_[table.post[syn]])
+  if (lazy_ && histLine_[table.post[syn] * (kHistory + 1)])
     throw std::logic_error("PlasticSynapses::valueAt with lazy post events pending (flushPost first)");
   const Decay *d = decayOf(int(s));
   if (owner_[s] != Owner::Synapse) {
@@ -454,9 +454,8 @@ SynapseKernelData PlasticSynapses::kernelData(const uint32_t *post, double *slot
   k.byPost = byPost_.data();
   k.byPostPre = byPostPre_.data();
   k.slot = slot;
-  k.histStep = histStep_.data();
+  k.histStep = histLine_;
   k.histValue = histValue_.data();
-  k.histCount = histCount_.data();
   k.applied = applied_.data();
   return k;
 }
@@ -475,37 +474,42 @@ bool PlasticSynapses::lazySpec() const {
 
 void PlasticSynapses::useKernels(const SynapseKernels &kernels) {
   kernels_ = kernels;
-  lazy_ = lazySpec() && kernels_.preRow && kernels_.post && kernels_.postSide && kernels_.flush;
+  lazy_ = lazySpec() && kernels_.preRow && kernels_.post && kernels_.postSide && kernels_.flush && kernels_.flushRow;
   if (!lazy_) return;
   const uint64_t posts = byPostOffsets_.size() - 1;
-  histStep_.assign(posts * kHistory, 0);
+  histStep_.assign(posts * (kHistory + 1) + 8, 0);
+  // Each neuron's line on a cache line of its own.
+  histLine_ = histStep_.data();
+  while (uintptr_t(histLine_) % 64) ++histLine_;
   histValue_.assign(std::max<uint64_t>(posts * kHistory * post_.states.size(), 1), 0.0);
-  histCount_.assign(posts, 0);
   applied_.assign(rows_, 0);
 }
 
 void PlasticSynapses::lazySpike(const SynapseKernelData &data, uint32_t j, uint64_t step) {
   const uint64_t first = byPostOffsets_[j], last = byPostOffsets_[j + 1];
   if (first == last) return;
-  if (histCount_[j] == kHistory) { // full: apply it to j's synapses first
+  uint64_t *line = histLine_ + j * (kHistory + 1);
+  if (line[0] == kHistory) { // full: apply it to j's synapses first
     kernels_.flush(&data, first, last, j, step);
-    histCount_[j] = 0;
+    line[0] = 0;
   }
-  const uint64_t e = j * kHistory + histCount_[j]++;
-  histStep_[e] = step;
+  const uint64_t e = j * kHistory + line[0];
+  line[++line[0]] = step;
   const size_t np = post_.states.size();
   for (size_t m = 0; m < np; ++m) histValue_[e * np + m] = post_.value[m][j];
   kernels_.postSide(&data, first, last, j, step);
 }
 
-void PlasticSynapses::flushPost(const runtime::SynapseTable &) {
+void PlasticSynapses::flushPost(const runtime::SynapseTable &table) {
   if (!lazy_) return;
-  const SynapseKernelData data = kernelData(nullptr, nullptr);
-  for (uint32_t j = 0; j + 1 < byPostOffsets_.size(); ++j)
-    if (histCount_[j]) {
-      kernels_.flush(&data, byPostOffsets_[j], byPostOffsets_[j + 1], j, UINT64_MAX);
-      histCount_[j] = 0;
-    }
+  bool pending = false;
+  for (uint32_t j = 0; j + 1 < byPostOffsets_.size() && !pending; ++j) pending = histLine_[j * (kHistory + 1)] != 0;
+  if (!pending) return;
+  // Row by row: the synapse table in its order (each synapse replays its post neuron's).
+  const SynapseKernelData data = kernelData(table.post.data(), nullptr);
+  for (uint32_t i = 0; i < rows_; ++i)
+    if (table.rowBegin(i) < table.rowEnd(i)) kernels_.flushRow(&data, table.rowBegin(i), table.rowEnd(i), i, UINT64_MAX);
+  for (uint32_t j = 0; j + 1 < byPostOffsets_.size(); ++j) histLine_[j * (kHistory + 1)] = 0;
 }
 
 void PlasticSynapses::postSpikes(const std::vector<uint32_t> &spiking, uint64_t step) {

@@ -62,13 +62,13 @@ struct SynapseKernelData {
   const uint64_t *byPost = nullptr;    // synapses by post neuron
   const uint32_t *byPostPre = nullptr; // and their pre index
   double *slot = nullptr;              // arrivals: what `deliver` adds to, by post index
-  // Lazy `on post` (PlasticSynapses::lazyPost()): per post neuron j, histCount[j] entries
-  // k < C of its post spikes not yet applied to every synapse: histStep[j C + k] and the
-  // post-side values before that spike, histValue[(j C + k) P + m] (P post-side states);
-  // per pre neuron i, applied[i]: every entry with step <= applied[i] is applied to row i.
+  // Lazy `on post` (PlasticSynapses::lazyPost()): per post neuron j, a line of C + 1
+  // words histStep[j (C + 1) ..]: the count n <= C of its post spikes kept, then their
+  // steps S_k (k < n, ascending); the post-side values before spike k are
+  // histValue[(j C + k) P + m] (P post-side states). Per pre neuron i, applied[i]: every
+  // entry with step <= applied[i] has been applied to row i.
   const uint64_t *histStep = nullptr;
   const double *histValue = nullptr;
-  const uint64_t *histCount = nullptr;
   const uint64_t *applied = nullptr;
 };
 
@@ -90,6 +90,8 @@ struct SynapseKernels {
   void (*post)(const SynapseKernelData *, uint64_t first, uint64_t last, uint64_t j, uint64_t step) = nullptr;
   void (*postSide)(const SynapseKernelData *, uint64_t first, uint64_t last, uint64_t j, uint64_t step) = nullptr;
   void (*flush)(const SynapseKernelData *, uint64_t first, uint64_t last, uint64_t j, uint64_t step) = nullptr;
+  // flush for the synapses [begin, end) of row `pre` (each onto its own post neuron).
+  void (*flushRow)(const SynapseKernelData *, uint64_t begin, uint64_t end, uint64_t pre, uint64_t step) = nullptr;
 };
 
 class PlasticSynapses {
@@ -306,10 +308,11 @@ private:
   std::vector<std::vector<double>> threadSide_; // per thread: post traces being caught up
   std::vector<std::vector<uint64_t>> threadList_; // per thread: its arrivals (several delays)
   // Lazy post events (SynapseKernelData's histories).
-  static constexpr uint64_t kHistory = 8;
+  static constexpr uint64_t kHistory = 7; // with its count, one cache line per neuron
   bool lazy_ = false;
   bool lazySpec() const;
-  std::vector<uint64_t> histStep_, histCount_, applied_;
+  std::vector<uint64_t> histStep_, applied_;
+  uint64_t *histLine_ = nullptr;           // histStep_ aligned to a cache line
   std::vector<double> histValue_;
   void lazySpike(const SynapseKernelData &data, uint32_t j, uint64_t step);
 };
