@@ -30,7 +30,7 @@ double callFunction(int64_t code, double a, double b) {
 // SynapseKernelData's fields, 8 bytes each.
 enum Field : unsigned {
   FOwn, FAt, FPreSide, FPreAt, FPostSide, FPostAt, FParam, FInternal, FInput, FPreStates, FPostStates,
-  FPreFirst, FPostFirst, FPost, FPreOf, FByPost, FByPostPre, FSlot, FHistStep, FHistValue, FApplied,
+  FPreFirst, FPostFirst, FPost, FPreOf, FByPost, FByPostPre, FSlot, FHistory, FApplied,
 };
 static_assert(offsetof(SynapseKernelData, input) == 8 * FInput);
 static_assert(offsetof(SynapseKernelData, postFirst) == 8 * FPostFirst);
@@ -198,28 +198,39 @@ public:
     if (replay) {
       // j's history is one line: its count, then the steps (Plasticity.h, histStep).
       const uint64_t cap = S.historyCap, np = S.postSideStates;
-      llvm::Value *line = B.CreateInBoundsGEP(i64, field(ctx, FHistStep, ptr), B.CreateMul(post, B.getInt64(cap + 1)));
+      llvm::Value *history = field(ctx, FHistory, ptr);
+      if (kind == Loop::PreRow) {
+        // The rows's synapses go to scattered post neurons: fetch their histories ahead.
+        llvm::Value *ahead = B.CreateAdd(i, B.getInt64(8));
+        ahead = B.CreateSelect(B.CreateICmpULT(ahead, end), ahead, B.CreateSub(end, B.getInt64(1)));
+        llvm::Value *later = B.CreateInBoundsGEP(
+            i64, history, B.CreateMul(index32(postOf, ahead), B.getInt64(S.historyStride)));
+        llvm::Function *prefetch = llvm::Intrinsic::getDeclaration(&M, llvm::Intrinsic::prefetch, {ptr});
+        for (uint64_t off = 0; off < S.historyStride; off += 8)
+          B.CreateCall(prefetch, {B.CreateConstInBoundsGEP1_64(i64, later, off), B.getInt32(0), B.getInt32(3), B.getInt32(1)});
+      }
+      llvm::Value *line = B.CreateInBoundsGEP(i64, history, B.CreateMul(post, B.getInt64(S.historyStride)));
       llvm::Value *count = B.CreateLoad(i64, line);
       llvm::Value *applied = B.CreateLoad(i64, B.CreateInBoundsGEP(i64, field(ctx, FApplied, ptr), pre));
-      llvm::Value *histValue = field(ctx, FHistValue, ptr);
-      llvm::Value *base = B.CreateMul(post, B.getInt64(cap));
+      llvm::Value *values = B.CreateConstInBoundsGEP1_64(i64, line, 1 + cap);
+      // The steps ascend, so the pending entries are those after the first `done` (step
+      // <= applied), counted without branches. Every entry is before `step`: a post spike
+      // stamped S is kept in step S - 1, after the arrivals at S ran (Plasticity.h), and a
+      // flush runs after every entry it replays.
+      llvm::Value *done = B.getInt64(0);
+      for (uint64_t q = 1; q <= cap; ++q) {
+        llvm::Value *sq = B.CreateLoad(i64, B.CreateConstInBoundsGEP1_64(i64, line, q));
+        llvm::Value *old = B.CreateAnd(B.CreateICmpULE(B.getInt64(q), count), B.CreateICmpULE(sq, applied));
+        done = B.CreateAdd(done, B.CreateZExt(old, i64));
+      }
       auto *from = B.GetInsertBlock();
-      auto *check = llvm::BasicBlock::Create(C, "history", fn_);
-      auto *entryBlock = llvm::BasicBlock::Create(C, "entry", fn_);
       auto *apply = llvm::BasicBlock::Create(C, "replay", fn_);
-      auto *next = llvm::BasicBlock::Create(C, "next", fn_);
       auto *after = llvm::BasicBlock::Create(C, "replayed", fn_);
-      B.CreateCondBr(B.CreateICmpNE(count, B.getInt64(0)), check, after);
-      B.SetInsertPoint(check); // nothing pending when the newest entry is applied
-      llvm::Value *newest = B.CreateLoad(i64, B.CreateInBoundsGEP(i64, line, count));
-      B.CreateCondBr(B.CreateICmpUGT(newest, applied), entryBlock, after);
-      B.SetInsertPoint(entryBlock);
-      llvm::PHINode *k = B.CreatePHI(i64, 2);
-      k->addIncoming(B.getInt64(0), check);
-      llvm::Value *idx = B.CreateAdd(base, k);
-      llvm::Value *at = B.CreateLoad(i64, B.CreateInBoundsGEP(i64, line, B.CreateAdd(k, B.getInt64(1))));
-      B.CreateCondBr(B.CreateAnd(B.CreateICmpUGT(at, applied), B.CreateICmpULT(at, step)), apply, next);
+      B.CreateCondBr(B.CreateICmpULT(done, count), apply, after);
       B.SetInsertPoint(apply);
+      llvm::PHINode *k = B.CreatePHI(i64, 2);
+      k->addIncoming(done, from);
+      llvm::Value *at = B.CreateLoad(i64, B.CreateInBoundsGEP(i64, line, B.CreateAdd(k, B.getInt64(1))));
       unsigned m = 0;
       for (size_t s = 0; s < ns; ++s) {
         const Spec::StateCode &sc = S.states[s];
@@ -233,7 +244,7 @@ public:
           if (sc.decays)
             x = decayed(sc, x, B.CreateSub(at, B.CreateLoad(i64, B.CreateInBoundsGEP(i64, preAt, pre))), B.getInt64(0));
         } else {
-          x = B.CreateLoad(f64, B.CreateInBoundsGEP(f64, histValue, B.CreateAdd(B.CreateMul(idx, B.getInt64(np)), B.getInt64(m++))));
+          x = B.CreateLoad(f64, B.CreateInBoundsGEP(f64, values, B.CreateAdd(B.CreateMul(k, B.getInt64(np)), B.getInt64(m++))));
         }
         B.CreateStore(x, state_[s]);
       }
@@ -245,11 +256,9 @@ public:
       for (size_t s = 0; s < ns; ++s)
         if (Owner(S.states[s].owner) == Owner::Synapse)
           B.CreateStore(B.CreateLoad(f64, state_[s]), B.CreateInBoundsGEP(f64, col[s], syn));
-      B.CreateBr(next);
-      B.SetInsertPoint(next);
       llvm::Value *k1 = B.CreateAdd(k, B.getInt64(1));
-      k->addIncoming(k1, next);
-      B.CreateCondBr(B.CreateICmpULT(k1, count), entryBlock, after);
+      k->addIncoming(k1, B.GetInsertBlock());
+      B.CreateCondBr(B.CreateICmpULT(k1, count), apply, after);
       B.SetInsertPoint(after);
     }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <stdexcept>
 
@@ -367,7 +368,7 @@ double PlasticSynapses::Decay::at(uint64_t syn, double x, uint64_t steps) const 
 }
 
 double PlasticSynapses::valueAt(const runtime::SynapseTable &table, size_t s, uint64_t syn, uint64_t step) const {
-  if (lazy_ && histLine_[table.post[syn] * (kHistory + 1)])
+  if (lazy_ && histLine_[table.post[syn] * historyStride()])
     throw std::logic_error("PlasticSynapses::valueAt with lazy post events pending (flushPost first)");
   const Decay *d = decayOf(int(s));
   if (owner_[s] != Owner::Synapse) {
@@ -396,6 +397,7 @@ PlasticSynapses::CodeSpec PlasticSynapses::codeSpec() const {
   c.lazyPost = lazySpec();
   c.historyCap = kHistory;
   c.postSideStates = post_.states.size();
+  c.historyStride = historyStride();
   for (size_t s = 0; s < m_.states.size(); ++s) {
     CodeSpec::StateCode sc;
     sc.owner = int(owner_[s]);
@@ -454,8 +456,7 @@ SynapseKernelData PlasticSynapses::kernelData(const uint32_t *post, double *slot
   k.byPost = byPost_.data();
   k.byPostPre = byPostPre_.data();
   k.slot = slot;
-  k.histStep = histLine_;
-  k.histValue = histValue_.data();
+  k.history = histLine_;
   k.applied = applied_.data();
   return k;
 }
@@ -477,39 +478,38 @@ void PlasticSynapses::useKernels(const SynapseKernels &kernels) {
   lazy_ = lazySpec() && kernels_.preRow && kernels_.post && kernels_.postSide && kernels_.flush && kernels_.flushRow;
   if (!lazy_) return;
   const uint64_t posts = byPostOffsets_.size() - 1;
-  histStep_.assign(posts * (kHistory + 1) + 8, 0);
-  // Each neuron's line on a cache line of its own.
+  histStep_.assign(posts * historyStride() + 16, 0);
+  // Each neuron's history on cache lines of its own.
   histLine_ = histStep_.data();
-  while (uintptr_t(histLine_) % 64) ++histLine_;
-  histValue_.assign(std::max<uint64_t>(posts * kHistory * post_.states.size(), 1), 0.0);
+  while (uintptr_t(histLine_) % 128) ++histLine_;
   applied_.assign(rows_, 0);
 }
 
 void PlasticSynapses::lazySpike(const SynapseKernelData &data, uint32_t j, uint64_t step) {
   const uint64_t first = byPostOffsets_[j], last = byPostOffsets_[j + 1];
   if (first == last) return;
-  uint64_t *line = histLine_ + j * (kHistory + 1);
+  uint64_t *line = histLine_ + j * historyStride();
   if (line[0] == kHistory) { // full: apply it to j's synapses first
     kernels_.flush(&data, first, last, j, step);
     line[0] = 0;
   }
-  const uint64_t e = j * kHistory + line[0];
-  line[++line[0]] = step;
+  const uint64_t k = line[0]++;
+  line[1 + k] = step;
   const size_t np = post_.states.size();
-  for (size_t m = 0; m < np; ++m) histValue_[e * np + m] = post_.value[m][j];
+  for (size_t m = 0; m < np; ++m) std::memcpy(line + 1 + kHistory + k * np + m, &post_.value[m][j], sizeof(double));
   kernels_.postSide(&data, first, last, j, step);
 }
 
 void PlasticSynapses::flushPost(const runtime::SynapseTable &table) {
   if (!lazy_) return;
   bool pending = false;
-  for (uint32_t j = 0; j + 1 < byPostOffsets_.size() && !pending; ++j) pending = histLine_[j * (kHistory + 1)] != 0;
+  for (uint32_t j = 0; j + 1 < byPostOffsets_.size() && !pending; ++j) pending = histLine_[j * historyStride()] != 0;
   if (!pending) return;
   // Row by row: the synapse table in its order (each synapse replays its post neuron's).
   const SynapseKernelData data = kernelData(table.post.data(), nullptr);
   for (uint32_t i = 0; i < rows_; ++i)
     if (table.rowBegin(i) < table.rowEnd(i)) kernels_.flushRow(&data, table.rowBegin(i), table.rowEnd(i), i, UINT64_MAX);
-  for (uint32_t j = 0; j + 1 < byPostOffsets_.size(); ++j) histLine_[j * (kHistory + 1)] = 0;
+  for (uint32_t j = 0; j + 1 < byPostOffsets_.size(); ++j) histLine_[j * historyStride()] = 0;
 }
 
 void PlasticSynapses::postSpikes(const std::vector<uint32_t> &spiking, uint64_t step) {

@@ -62,13 +62,12 @@ struct SynapseKernelData {
   const uint64_t *byPost = nullptr;    // synapses by post neuron
   const uint32_t *byPostPre = nullptr; // and their pre index
   double *slot = nullptr;              // arrivals: what `deliver` adds to, by post index
-  // Lazy `on post` (PlasticSynapses::lazyPost()): per post neuron j, a line of C + 1
-  // words histStep[j (C + 1) ..]: the count n <= C of its post spikes kept, then their
-  // steps S_k (k < n, ascending); the post-side values before spike k are
-  // histValue[(j C + k) P + m] (P post-side states). Per pre neuron i, applied[i]: every
-  // entry with step <= applied[i] has been applied to row i.
-  const uint64_t *histStep = nullptr;
-  const double *histValue = nullptr;
+  // Lazy `on post` (PlasticSynapses::lazyPost()): per post neuron j, its history, W words
+  // (whole cache lines) from history + j W: the count n <= C of its post spikes kept, then
+  // C steps S_k (k < n, ascending), then C times the P post-side values before spike k
+  // (doubles). Per pre neuron i, applied[i]: every entry with step <= applied[i] has been
+  // applied to row i.
+  const uint64_t *history = nullptr;
   const uint64_t *applied = nullptr;
 };
 
@@ -126,7 +125,7 @@ public:
     // Lazy `on post` events (PlasticSynapses::lazyPost()): the row loop replays the post
     // history; postSide and flush are generated too. History capacity per post neuron.
     bool lazyPost = false;
-    uint64_t historyCap = 0, postSideStates = 0;
+    uint64_t historyCap = 0, postSideStates = 0, historyStride = 0;
     struct StateCode {
       int owner = 0;                    // Owner as int
       bool decays = false;
@@ -308,12 +307,12 @@ private:
   std::vector<std::vector<double>> threadSide_; // per thread: post traces being caught up
   std::vector<std::vector<uint64_t>> threadList_; // per thread: its arrivals (several delays)
   // Lazy post events (SynapseKernelData's histories).
-  static constexpr uint64_t kHistory = 7; // with its count, one cache line per neuron
+  static constexpr uint64_t kHistory = 7; // with its count, one cache line of steps
+  uint64_t historyStride() const { return (1 + kHistory * (1 + post_.states.size()) + 7) / 8 * 8; }
   bool lazy_ = false;
   bool lazySpec() const;
   std::vector<uint64_t> histStep_, applied_;
   uint64_t *histLine_ = nullptr;           // histStep_ aligned to a cache line
-  std::vector<double> histValue_;
   void lazySpike(const SynapseKernelData &data, uint32_t j, uint64_t step);
 };
 
