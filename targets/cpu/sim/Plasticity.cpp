@@ -489,13 +489,26 @@ void PlasticSynapses::lazySpike(const SynapseKernelData &data, uint32_t j, uint6
   const uint64_t first = byPostOffsets_[j], last = byPostOffsets_[j + 1];
   if (first == last) return;
   uint64_t *line = histLine_ + j * historyStride();
-  if (line[0] == kHistory) { // full: apply it to j's synapses first
-    kernels_.flush(&data, first, last, j, step);
-    line[0] = 0;
+  const size_t np = post_.states.size();
+  if (line[0] == kHistory) {
+    // Full: drop the entries every row onto j has applied; if none, apply all to j's
+    // synapses first.
+    uint64_t oldest = UINT64_MAX;
+    for (uint64_t q = first; q < last; ++q) oldest = std::min(oldest, applied_[byPostPre_[q]]);
+    uint64_t done = 0;
+    while (done < kHistory && line[1 + done] <= oldest) ++done;
+    if (done == 0) {
+      kernels_.flush(&data, first, last, j, step);
+      line[0] = 0;
+    } else {
+      const uint64_t keep = kHistory - done;
+      std::memmove(line + 1, line + 1 + done, keep * sizeof(uint64_t));
+      std::memmove(line + 1 + kHistory, line + 1 + kHistory + done * np, keep * np * sizeof(double));
+      line[0] = keep;
+    }
   }
   const uint64_t k = line[0]++;
   line[1 + k] = step;
-  const size_t np = post_.states.size();
   for (size_t m = 0; m < np; ++m) std::memcpy(line + 1 + kHistory + k * np + m, &post_.value[m][j], sizeof(double));
   kernels_.postSide(&data, first, last, j, step);
 }
