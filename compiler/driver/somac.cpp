@@ -71,6 +71,8 @@ Options of run:
   --set NAME=VALUE         override a network constant (N=8000, w_e=20pA)
   --interpret-synapses     run synapse events on the interpreter instead of compiled
                            loops (the same bits, slower; for comparison)
+  --lazy-post=on|off|auto  compiled `on post` applied lazily at the row's next spike
+                           (the same bits; auto: projections of 1M synapses or more)
   --save-state FILE        write a checkpoint at the end of the run
   --load-state FILE        continue from a checkpoint (same network, seed and dt): the
                            run then covers the next --duration after the saved time
@@ -180,6 +182,10 @@ Options parseArgs(int argc, char **argv) {
       o.run.seed = std::stoull(v);
     } else if (a == "--interpret-synapses") {
       o.run.interpretSynapses = true;
+    } else if (a.rfind("--lazy-post=", 0) == 0) {
+      std::string v = a.substr(12);
+      if (v != "on" && v != "off" && v != "auto") usageError("--lazy-post needs on, off or auto");
+      o.run.lazyPost = v == "on" ? 1 : v == "off" ? 0 : -1;
     } else if (a == "--threads") {
       std::string v = value(a);
       if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || std::stoul(v) == 0 || std::stoul(v) > 256)

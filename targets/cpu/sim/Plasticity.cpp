@@ -462,6 +462,7 @@ SynapseKernelData PlasticSynapses::kernelData(const uint32_t *post, double *slot
 }
 
 bool PlasticSynapses::lazySpec() const {
+  if (lazyMode_ == 0 || (lazyMode_ < 0 && n_ < kLazyMin)) return false;
   if (!rowArrivals_ || !scheme_.eventDriven || !steppers_.empty() || !continuous_.empty() || delayState_ >= 0 ||
       onPre_.empty() || onPost_.empty())
     return false;

@@ -141,6 +141,11 @@ public:
   };
   CodeSpec codeSpec() const;
   void useKernels(const SynapseKernels &kernels);
+  /// Lazy `on post` (before codeSpec() for the kernels): 1 wherever lazyPost() can be, 0
+  /// never, -1 for projections of kLazyMin synapses or more (smaller ones stay in cache,
+  /// where the eager loop is cheaper).
+  void setLazyPost(int mode) { lazyMode_ = mode; }
+  static constexpr uint64_t kLazyMin = uint64_t(1) << 20;
   /// Whether `on post` runs lazily (NEST-style): a post spike only records its step and
   /// the post-side values in its neuron's history and updates the post side; each synapse
   /// replays the entries at its row's next arrival (before `on pre`), or when the history
@@ -310,6 +315,7 @@ private:
   static constexpr uint64_t kHistory = 7; // with its count, one cache line of steps
   uint64_t historyStride() const { return (1 + kHistory * (1 + post_.states.size()) + 7) / 8 * 8; }
   bool lazy_ = false;
+  int lazyMode_ = -1;
   bool lazySpec() const;
   std::vector<uint64_t> histStep_, applied_;
   uint64_t *histLine_ = nullptr;           // histStep_ aligned to a cache line

@@ -931,6 +931,7 @@ void Simulation::build(KernelProvider &kernels, Timings &timings) {
     for (size_t q = 0; q < s.projections.size(); ++q)
       if (s.projections[q].plastic) {
         auto tj = Clock::now();
+        s.projections[q].plastic->setLazyPost(s.options.lazyPost);
         s.projections[q].plastic->useKernels(kernels.synapseKernels(*s.projections[q].plastic,
                                                                      "soma_synapse_" + std::to_string(q)));
         jitSeconds += secondsSince(tj);

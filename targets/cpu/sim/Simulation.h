@@ -36,6 +36,7 @@ struct RunOptions {
   unsigned threads = 1;
   bool progress = false;                   // a progress bar on stderr
   bool interpretSynapses = false;          // no compiled synapse event loops
+  int lazyPost = -1;                       // lazy `on post`: 1 on, 0 off, -1 large projections
   std::string saveState, loadState;        // checkpoint files (--save-state, --load-state)
   std::string commandLine;                 // provenance
 };
