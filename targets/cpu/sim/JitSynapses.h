@@ -2,8 +2,12 @@
 // and `on post` over the synapses onto a neuron, as native code (cpu::Engine), in place of
 // the register interpreter's per-event dispatch.
 //
-//   PlasticSynapses::CodeSpec ──generateSynapseKernels──▶ llvm::Module with up to three
+//   PlasticSynapses::CodeSpec ──generateSynapseKernels──▶ llvm::Module with up to five
 //   functions (SynapseKernels) ──Engine::add──▶ function pointers
+//
+// With lazy post events (PlasticSynapses::lazyPost()) the row loop first replays each
+// synapse's pending post events, and two more functions move a neuron's post traces and
+// replay its history onto its synapses (by neuron, and by row for the final flush).
 //
 // The loops do exactly what PlasticSynapses does with the interpreter, in the same order
 // and with the same operations (SynapseProgram.h fixes the semantics; functions other than

@@ -27,6 +27,9 @@
 //     the kernels of step k+1 read. So at equal times `on pre` runs before `on post`.
 // A projection whose events all run on compiled loops (splittable()) may instead run 4,
 // then 1 and 5 split by post neuron over threads (prepare, part, finish): the same bits.
+// With lazy post events (lazyPost()), 1 only records the spike in the post neuron's
+// history and moves its post traces; 5 replays, per synapse, the history entries after
+// its row's last arrival before `on pre`; flushPost() before anything reads the states.
 #pragma once
 
 #include "ModelIR.h"
