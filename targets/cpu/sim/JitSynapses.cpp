@@ -199,8 +199,8 @@ public:
       // j's history is one line: its count, then the steps (Plasticity.h, histStep).
       const uint64_t cap = S.historyCap, np = S.postSideStates;
       llvm::Value *history = field(ctx, FHistory, ptr);
-      if (kind == Loop::PreRow) {
-        // The rows's synapses go to scattered post neurons: fetch their histories ahead.
+      if (kind == Loop::PreRow || kind == Loop::FlushRow) {
+        // A row's synapses go to scattered post neurons: fetch their histories ahead.
         llvm::Value *ahead = B.CreateAdd(i, B.getInt64(8));
         ahead = B.CreateSelect(B.CreateICmpULT(ahead, end), ahead, B.CreateSub(end, B.getInt64(1)));
         llvm::Value *later = B.CreateInBoundsGEP(
