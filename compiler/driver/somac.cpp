@@ -72,7 +72,7 @@ Options of run:
   --interpret-synapses     run synapse events on the interpreter instead of compiled
                            loops (the same bits, slower; for comparison)
   --lazy-post=on|off|auto  compiled `on post` applied lazily at the row's next spike
-                           (the same bits; auto: projections of 1M synapses or more)
+                           (the same bits; auto: projections of 2^20 synapses or more)
   --save-state FILE        write a checkpoint at the end of the run
   --load-state FILE        continue from a checkpoint (same network, seed and dt): the
                            run then covers the next --duration after the saved time
