@@ -177,16 +177,10 @@ public:
       pre = index32(byPostPre, i);
       post = neuron;
       // The synapses onto one neuron are scattered over the table: prefetch ahead.
-      llvm::Value *ahead = B.CreateAdd(i, B.getInt64(kAhead));
-      ahead = B.CreateSelect(B.CreateICmpULT(ahead, end), ahead, B.CreateSub(end, B.getInt64(1)));
-      llvm::Value *later = B.CreateLoad(i64, B.CreateInBoundsGEP(i64, byPost, ahead));
-      llvm::Function *prefetch = llvm::Intrinsic::getDeclaration(&M, llvm::Intrinsic::prefetch, {ptr});
-      auto fetch = [&](llvm::Type *ty, llvm::Value *base) {
-        B.CreateCall(prefetch, {B.CreateInBoundsGEP(ty, base, later), B.getInt32(1), B.getInt32(3), B.getInt32(1)});
-      };
+      llvm::Value *later = B.CreateLoad(i64, B.CreateInBoundsGEP(i64, byPost, ahead(i, kAhead, end)));
       for (size_t s = 0; s < ns; ++s)
-        if (Owner(S.states[s].owner) == Owner::Synapse) fetch(f64, col[s]);
-      if (at_) fetch(i64, at_);
+        if (Owner(S.states[s].owner) == Owner::Synapse) prefetch(B.CreateInBoundsGEP(f64, col[s], later), true);
+      if (at_) prefetch(B.CreateInBoundsGEP(i64, at_, later), true);
     }
     syn_ = syn;
     pre_ = pre;
@@ -201,13 +195,10 @@ public:
       llvm::Value *history = field(ctx, FHistory, ptr);
       if (kind == Loop::PreRow || kind == Loop::FlushRow) {
         // A row's synapses go to scattered post neurons: fetch their histories ahead.
-        llvm::Value *ahead = B.CreateAdd(i, B.getInt64(8));
-        ahead = B.CreateSelect(B.CreateICmpULT(ahead, end), ahead, B.CreateSub(end, B.getInt64(1)));
         llvm::Value *later = B.CreateInBoundsGEP(
-            i64, history, B.CreateMul(index32(postOf, ahead), B.getInt64(S.historyStride)));
-        llvm::Function *prefetch = llvm::Intrinsic::getDeclaration(&M, llvm::Intrinsic::prefetch, {ptr});
+            i64, history, B.CreateMul(index32(postOf, ahead(i, 8, end)), B.getInt64(S.historyStride)));
         for (uint64_t off = 0; off < S.historyStride; off += 8)
-          B.CreateCall(prefetch, {B.CreateConstInBoundsGEP1_64(i64, later, off), B.getInt32(0), B.getInt32(3), B.getInt32(1)});
+          prefetch(B.CreateConstInBoundsGEP1_64(i64, later, off), false);
       }
       llvm::Value *line = B.CreateInBoundsGEP(i64, history, B.CreateMul(post, B.getInt64(S.historyStride)));
       llvm::Value *count = B.CreateLoad(i64, line);
@@ -237,12 +228,9 @@ public:
         const Owner o = Owner(sc.owner);
         llvm::Value *x;
         if (o == Owner::Synapse) {
-          x = B.CreateLoad(f64, B.CreateInBoundsGEP(f64, col[s], syn));
-          if (sc.decays && at_) x = decayed(sc, x, B.CreateSub(at, B.CreateLoad(i64, B.CreateInBoundsGEP(i64, at_, syn))), syn);
+          x = loadAt(sc, col[s], syn, at_, syn, at);
         } else if (o == Owner::Pre) {
-          x = B.CreateLoad(f64, B.CreateInBoundsGEP(f64, col[s], pre));
-          if (sc.decays)
-            x = decayed(sc, x, B.CreateSub(at, B.CreateLoad(i64, B.CreateInBoundsGEP(i64, preAt, pre))), B.getInt64(0));
+          x = loadAt(sc, col[s], pre, preAt, B.getInt64(0), at);
         } else {
           x = B.CreateLoad(f64, B.CreateInBoundsGEP(f64, values, B.CreateAdd(B.CreateMul(k, B.getInt64(np)), B.getInt64(m++))));
         }
@@ -253,9 +241,7 @@ public:
       time_ = B.CreateFMul(B.CreateUIToFP(at, f64), llvm::ConstantFP::get(f64, S.dt));
       run(*replay);
       time_ = time;
-      for (size_t s = 0; s < ns; ++s)
-        if (Owner(S.states[s].owner) == Owner::Synapse)
-          B.CreateStore(B.CreateLoad(f64, state_[s]), B.CreateInBoundsGEP(f64, col[s], syn));
+      storeOwn(col, syn);
       llvm::Value *k1 = B.CreateAdd(k, B.getInt64(1));
       k->addIncoming(k1, B.GetInsertBlock());
       B.CreateCondBr(B.CreateICmpULT(k1, count), apply, after);
@@ -263,10 +249,7 @@ public:
     }
 
     if (flush) {
-      llvm::Value *next = B.CreateAdd(i, B.getInt64(1));
-      i->addIncoming(next, B.GetInsertBlock());
-      B.CreateCondBr(B.CreateICmpULT(next, end), body, exit);
-      B.SetInsertPoint(exit);
+      nextSynapse(i, end, body, exit);
       B.CreateRetVoid();
       return;
     }
@@ -279,33 +262,17 @@ public:
         B.CreateStore(start[s], state_[s]);
         continue;
       }
-      llvm::Value *x, *since;
-      if (o == Owner::Synapse) {
-        x = B.CreateLoad(f64, B.CreateInBoundsGEP(f64, col[s], syn));
-        since = sc.decays && at_ ? B.CreateLoad(i64, B.CreateInBoundsGEP(i64, at_, syn)) : nullptr;
-        if (since) x = decayed(sc, x, B.CreateSub(step, since), syn);
-      } else {
-        llvm::Value *n = o == Owner::Pre ? pre : post;
-        x = B.CreateLoad(f64, B.CreateInBoundsGEP(f64, col[s], n));
-        if (sc.decays) {
-          since = B.CreateLoad(i64, B.CreateInBoundsGEP(i64, o == Owner::Pre ? preAt : postAt, n));
-          x = decayed(sc, x, B.CreateSub(step, since), B.getInt64(0));
-        }
-      }
+      llvm::Value *x = o == Owner::Synapse ? loadAt(sc, col[s], syn, at_, syn, step)
+                       : o == Owner::Pre    ? loadAt(sc, col[s], pre, preAt, B.getInt64(0), step)
+                                            : loadAt(sc, col[s], post, postAt, B.getInt64(0), step);
       B.CreateStore(x, state_[s]);
     }
     if (at_) B.CreateStore(step, B.CreateInBoundsGEP(i64, at_, syn));
 
     run(program);
 
-    for (size_t s = 0; s < ns; ++s)
-      if (Owner(S.states[s].owner) == Owner::Synapse)
-        B.CreateStore(B.CreateLoad(f64, state_[s]), B.CreateInBoundsGEP(f64, col[s], syn));
-    llvm::Value *next = B.CreateAdd(i, B.getInt64(1));
-    i->addIncoming(next, B.GetInsertBlock());
-    B.CreateCondBr(B.CreateICmpULT(next, end), body, exit);
-
-    B.SetInsertPoint(exit);
+    storeOwn(col, syn);
+    nextSynapse(i, end, body, exit);
     if (kind == Loop::PreRow && sideStates) {
       llvm::Value *out = fn_->getArg(6);
       auto *store = llvm::BasicBlock::Create(C, "side", fn_);
@@ -331,6 +298,37 @@ private:
   llvm::Value *num(double v) { return llvm::ConstantFP::get(f64, v); }
   llvm::Value *isTrue(llvm::Value *x) { return B.CreateFCmpUNE(x, num(0)); }
   llvm::Value *boolean(llvm::Value *c) { return B.CreateUIToFP(c, f64); }
+
+  /// min(i + distance, end - 1): a synapse ahead of i in [i, end), for prefetching.
+  llvm::Value *ahead(llvm::Value *i, uint64_t distance, llvm::Value *end) {
+    llvm::Value *a = B.CreateAdd(i, B.getInt64(distance));
+    return B.CreateSelect(B.CreateICmpULT(a, end), a, B.CreateSub(end, B.getInt64(1)));
+  }
+  void prefetch(llvm::Value *address, bool forWrite) {
+    llvm::Function *fn = llvm::Intrinsic::getDeclaration(&M, llvm::Intrinsic::prefetch, {ptr});
+    B.CreateCall(fn, {address, B.getInt32(forWrite ? 1 : 0), B.getInt32(3), B.getInt32(1)});
+  }
+  /// column[index] at step `to`, decayed from the step atArray[index] (when the state
+  /// decays and the step is kept): PlasticSynapses::load and loadSide.
+  llvm::Value *loadAt(const Spec::StateCode &sc, llvm::Value *column, llvm::Value *index, llvm::Value *atArray,
+                      llvm::Value *syn, llvm::Value *to) {
+    llvm::Value *x = B.CreateLoad(f64, B.CreateInBoundsGEP(f64, column, index));
+    if (!sc.decays || !atArray) return x;
+    return decayed(sc, x, B.CreateSub(to, B.CreateLoad(i64, B.CreateInBoundsGEP(i64, atArray, index))), syn);
+  }
+  /// The synapse's own states back into their columns.
+  void storeOwn(const std::vector<llvm::Value *> &col, llvm::Value *syn) {
+    for (size_t s = 0; s < S.states.size(); ++s)
+      if (Owner(S.states[s].owner) == Owner::Synapse)
+        B.CreateStore(B.CreateLoad(f64, state_[s]), B.CreateInBoundsGEP(f64, col[s], syn));
+  }
+  /// The loop's latch: i + 1 < end goes round again, else on to `exit` (then current).
+  void nextSynapse(llvm::PHINode *i, llvm::Value *end, llvm::BasicBlock *body, llvm::BasicBlock *exit) {
+    llvm::Value *next = B.CreateAdd(i, B.getInt64(1));
+    i->addIncoming(next, B.GetInsertBlock());
+    B.CreateCondBr(B.CreateICmpULT(next, end), body, exit);
+    B.SetInsertPoint(exit);
+  }
 
   /// Decay::at: x after `steps` steps (the table when it has the entry, else the call).
   llvm::Value *decayed(const Spec::StateCode &sc, llvm::Value *x, llvm::Value *steps, llvm::Value *syn) {
