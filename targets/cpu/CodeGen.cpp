@@ -258,6 +258,7 @@ private:
   Vec dormandPrince(const Vec &x0, const RhsFn &rhs);
   Value *refractorySteps();
   void consume(Value *p, Value *loaded, llvm::MDNode *scope);
+  Value *readInput(Value *base, Value *index, size_t k);
   Value *loadField(Value *base, size_t offset, llvm::Type *ty, const char *name);
 
   llvm::LLVMContext &C;
@@ -569,11 +570,7 @@ void KernelBuilder::segments(Value *) {
     for (size_t q = 0; q < sg.inputs.size(); ++q) {
       size_t k = size_t(sg.inputs[q]);
       if (!row[q]) continue;
-      Value *p = B.CreateInBoundsGEP(f64, row[q], s);
-      llvm::LoadInst *l = B.CreateLoad(f64, p, m.inputs[k].name);
-      tag(l, inputScope[k]);
-      segmentElement[k] = l;
-      if (inputs[k] == Arrivals::Present) consume(p, l, inputScope[k]);
+      segmentElement[k] = readInput(row[q], s, k);
     }
     for (size_t a = 0; a < accs.size(); ++a) {
       const NodeRef &r = reduces[g][a];
@@ -1050,6 +1047,15 @@ void KernelBuilder::consume(Value *p, Value *loaded, llvm::MDNode *scope) {
   B.SetInsertPoint(afterBB);
 }
 
+/// Input k's entry base[index], read (and consumed when arrivals are present).
+Value *KernelBuilder::readInput(Value *base, Value *index, size_t k) {
+  Value *p = B.CreateInBoundsGEP(f64, base, index);
+  llvm::LoadInst *l = B.CreateLoad(f64, p, m.inputs[k].name);
+  tag(l, inputScope[k]);
+  if (inputs[k] == Arrivals::Present) consume(p, l, inputScope[k]);
+  return l;
+}
+
 std::vector<CodegenError> KernelBuilder::build(const std::string &name, llvm::TargetMachine &tm) {
   // ---- resolve the spec
   params = spec.params;
@@ -1207,11 +1213,7 @@ std::vector<CodegenError> KernelBuilder::build(const std::string &name, llvm::Ta
   // Inputs: the arrivals at t_k, read once (and consumed) whether or not the code reads them.
   for (size_t k = 0; k < m.inputs.size(); ++k) {
     if (!inputChunkBase[k]) continue;
-    Value *p = B.CreateInBoundsGEP(f64, inputChunkBase[k], j);
-    llvm::LoadInst *l = B.CreateLoad(f64, p, m.inputs[k].name);
-    tag(l, inputScope[k]);
-    inputVals[k] = l;
-    if (inputs[k] == Arrivals::Present) consume(p, l, inputScope[k]);
+    inputVals[k] = readInput(inputChunkBase[k], j, k);
   }
   // Segments: their arrivals at t_k, counted and consumed likewise.
   segments(j);
