@@ -24,6 +24,8 @@ import math
 import random
 import sys
 
+import relay_pairs
+
 DT = 0.1
 N, PRES, PERIOD, FIRST = 10, 12, 40.0, 20.0
 BOUND = 15.0                                   # the connect's delay, ms
@@ -96,27 +98,11 @@ def gen():
     stamps, posts = inputs()
     pre = ", ".join("[" + ", ".join(f"{s:.1f} ms" for s in stamps) + "]" for _ in range(N))
     drive = ", ".join("[" + ", ".join(f"{p - DT:.1f} ms" for p in ps) + "]" for ps in posts)
-    print(f"""import std.synapses.delay_shift
-import std.synapses.static
-
-neuron Relay {{
-  state {{ v = 0 }}
-  threshold v >= 1
-  reset {{ v = 0 }}
-}}
-
-network DelayShift {{
-  source Pre = spike_array[{N}](times = [{pre}])
-  source Drive = spike_array[{N}](times = [{drive}])
-  population Post = Relay[{N}]
-  connect Drive -> Post with static(w = 1) by one_to_one delay 0.1 ms onto v
-  connect plastic: Pre -> Post with delay_shift(w = 0, d0 = {D0} ms, eta = {ETA}, window = {WINDOW} ms,
-      d_min = (i == 1 ? 0.01 ms : 1 ms), d_max = (i == 0 ? 40 ms : 14 ms)) by one_to_one delay {BOUND} ms onto v
-  record Post.spikes
-  record plastic.learned_delay
-  record plastic.t_arr
-  run {T_END} ms with dt = {DT} ms
-}}""")
+    print(relay_pairs.network(
+        "delay_shift", "DelayShift", N, pre, drive, "0.1",
+        f"delay_shift(w = 0, d0 = {D0} ms, eta = {ETA}, window = {WINDOW} ms,\n"
+        f"      d_min = (i == 1 ? 0.01 ms : 1 ms), d_max = (i == 0 ? 40 ms : 14 ms)) by one_to_one delay {BOUND} ms onto v",
+        ["record plastic.learned_delay", "record plastic.t_arr"], f"run {T_END} ms with dt = {DT} ms"))
 
 
 def check(out, fixed):

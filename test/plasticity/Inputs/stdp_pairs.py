@@ -27,6 +27,8 @@ import csv
 import math
 import sys
 
+import relay_pairs
+
 DT = 0.1
 DELAYS = [0.1, 1.5, 3.0]                          # ms
 OFFSETS = [k * 2.5 for k in range(-24, 25)]       # post - arrival, ms: -60 .. 60
@@ -62,25 +64,10 @@ def gen(rule):
         if DEND:
             args += f", dendritic_delay = {DEND} ms"
     astro = f"\n  signal level = {ASTRO}\n  broadcast level -> plastic.a" if rule == "astro_stdp" else ""
-    print(f"""import std.synapses.{rule}
-import std.synapses.static
-
-neuron Relay {{
-  state {{ v = 0 }}
-  threshold v >= 1
-  reset {{ v = 0 }}
-}}
-
-network Pairs {{
-  source Pre = spike_array[{len(ps)}](times = [{pre}])
-  source Drive = spike_array[{len(ps)}](times = [{drive}])
-  population Post = Relay[{len(ps)}]
-  connect Drive -> Post with static(w = 1) by one_to_one delay 0.1 ms onto v
-  connect plastic: Pre -> Post with {rule}({args}) by one_to_one delay {delay_expr} onto v{astro}
-  record Post.spikes
-  record plastic.w every 250 ms
-  run 250 ms with dt = {DT} ms
-}}""")
+    print(relay_pairs.network(
+        rule, "Pairs", len(ps), pre, drive, "0.1",
+        f"{rule}({args}) by one_to_one delay {delay_expr} onto v{astro}",
+        ["record plastic.w every 250 ms"], f"run 250 ms with dt = {DT} ms"))
 
 
 def check(rule, out):

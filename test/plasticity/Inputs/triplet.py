@@ -14,6 +14,8 @@ import math
 import random
 import sys
 
+import relay_pairs
+
 DT, DELAY, T_END = 0.1, 1.0, 400.0
 TAU_PLUS, TAU_X, TAU_MINUS, TAU_Y = 16.8, 101.0, 33.7, 125.0
 A2P, A3P, A2M, A3M = 5e-3, 6.2e-3, 7e-3, 2.3e-4
@@ -38,25 +40,11 @@ def gen():
     tr = trains()
     pre = ", ".join(ms_list(p) for p, _ in tr)
     drive = ", ".join(ms_list([t - DT for t in q]) for _, q in tr)
-    print(f"""import std.synapses.triplet_stdp
-import std.synapses.static
-
-neuron Relay {{
-  state {{ v = 0 }}
-  threshold v >= 1
-  reset {{ v = 0 }}
-}}
-
-network Triplets {{
-  source Pre = spike_array[{CHANNELS}](times = [{pre}])
-  source Drive = spike_array[{CHANNELS}](times = [{drive}])
-  population Post = Relay[{CHANNELS}]
-  connect Drive -> Post with static(w = 1) by one_to_one delay {DT} ms onto v
-  connect plastic: Pre -> Post with triplet_stdp(w_max = 0, w0 = {W0}, A2_plus = {A2P}, A3_plus = {A3P}, A2_minus = {A2M}, A3_minus = {A3M}) by one_to_one delay {DELAY} ms onto v
-  record Post.spikes
-  record plastic.w every {T_END} ms
-  run {T_END} ms with dt = {DT} ms
-}}""")
+    print(relay_pairs.network(
+        "triplet_stdp", "Triplets", CHANNELS, pre, drive, DT,
+        f"triplet_stdp(w_max = 0, w0 = {W0}, A2_plus = {A2P}, A3_plus = {A3P}, A2_minus = {A2M}, A3_minus = {A3M})"
+        f" by one_to_one delay {DELAY} ms onto v",
+        [f"record plastic.w every {T_END} ms"], f"run {T_END} ms with dt = {DT} ms"))
 
 
 def reference(arrivals, posts):
