@@ -526,26 +526,29 @@ void PlasticSynapses::flushPost(const runtime::SynapseTable &table) {
   for (uint32_t j = 0; j + 1 < byPostOffsets_.size(); ++j) histLine_[j * historyStride()] = 0;
 }
 
+void PlasticSynapses::compiledPostSpikes(const SynapseKernelData &data, const uint32_t *from, const uint32_t *to,
+                                         uint64_t step, double *side) {
+  if (from != to && !lazy_) prefetchPost(*from);
+  for (const uint32_t *it = from; it != to; ++it) {
+    const uint32_t j = *it;
+    caughtUp(post_, j, step, side);
+    keep(post_, j, step, side);
+    if (lazy_) {
+      lazySpike(data, j, step);
+      continue;
+    }
+    if (it + 1 != to) prefetchPost(it[1]);
+    kernels_.post(&data, byPostOffsets_[j], byPostOffsets_[j + 1], j, step);
+  }
+}
+
 void PlasticSynapses::postSpikes(const std::vector<uint32_t> &spiking, uint64_t step) {
   if (onPost_.empty()) return;
   frame_.t = double(step) * dt_;
-  if (lazy_) {
-    const SynapseKernelData data = kernelData(nullptr, nullptr);
-    for (uint32_t j : spiking) {
-      catchUpSide(post_, j, step);
-      lazySpike(data, j, step);
-    }
-    return;
-  }
-  if (kernels_.post) {
-    const SynapseKernelData data = kernelData(nullptr, nullptr);
-    for (size_t n = 0; n < spiking.size(); ++n) {
-      const uint32_t j = spiking[n];
-      if (n + 1 < spiking.size()) prefetchPost(spiking[n + 1]);
-      else if (n == 0) prefetchPost(j);
-      catchUpSide(post_, j, step);
-      kernels_.post(&data, byPostOffsets_[j], byPostOffsets_[j + 1], j, step);
-    }
+  if (lazy_ || kernels_.post) {
+    postSide_.resize(post_.states.size());
+    compiledPostSpikes(kernelData(nullptr, nullptr), spiking.data(), spiking.data() + spiking.size(), step,
+                       postSide_.data());
     return;
   }
   for (uint32_t j : spiking) {
@@ -788,28 +791,11 @@ bool PlasticSynapses::prepare(const runtime::SynapseTable &table, uint64_t arriv
 
 uint64_t PlasticSynapses::part(const runtime::SynapseTable &table, const std::vector<uint32_t> &spiking, uint64_t stamp,
                                uint32_t lo, uint32_t hi, unsigned thread) {
-  if (lazy_) {
-    double *side = threadSide_[thread].data();
-    const auto from = std::lower_bound(spiking.begin(), spiking.end(), lo);
-    const auto to = std::lower_bound(from, spiking.end(), hi);
-    for (auto it = from; it != to; ++it) {
-      caughtUp(post_, *it, stamp, side);
-      keep(post_, *it, stamp, side);
-      lazySpike(split_, *it, stamp);
-    }
-  } else if (kernels_.post) {
-    double *side = threadSide_[thread].data();
+  if (lazy_ || kernels_.post) {
     // This thread's neurons in `spiking` (ascending): [from, to).
-    const auto from = std::lower_bound(spiking.begin(), spiking.end(), lo);
-    const auto to = std::lower_bound(from, spiking.end(), hi);
-    if (from != to) prefetchPost(*from);
-    for (auto it = from; it != to; ++it) {
-      const uint32_t j = *it;
-      if (it + 1 != to) prefetchPost(it[1]);
-      caughtUp(post_, j, stamp, side);
-      keep(post_, j, stamp, side);
-      kernels_.post(&split_, byPostOffsets_[j], byPostOffsets_[j + 1], j, stamp);
-    }
+    const uint32_t *from = std::lower_bound(spiking.data(), spiking.data() + spiking.size(), lo);
+    const uint32_t *to = std::lower_bound(from, spiking.data() + spiking.size(), hi);
+    compiledPostSpikes(split_, from, to, stamp, threadSide_[thread].data());
   }
   const std::vector<uint64_t> &due = pending_[splitArrival_ % pending_.size()];
   uint64_t events = 0;

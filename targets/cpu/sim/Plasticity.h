@@ -259,6 +259,11 @@ private:
   void loadParams(uint64_t syn);           // the synapse's own parameters and internals
   void prefetch(uint64_t syn) const;       // the synapse's own states, for a later load
   void prefetchPost(uint32_t j) const;     // the own states of the first synapses onto j
+  // `on post` on compiled loops (eager or lazy) for the post neurons [from, to), their
+  // post traces caught up through `side` (one value per post-side state; no shared scratch,
+  // so threads may run it on their own neurons).
+  void compiledPostSpikes(const SynapseKernelData &data, const uint32_t *from, const uint32_t *to, uint64_t step,
+                          double *side);
   void loadSide(const Side &side, uint32_t neuron, uint64_t step); // values at t_step, not kept
   void catchUpSide(Side &side, uint32_t neuron, uint64_t step);    // values brought to t_step
   // The values of a side at t_step into out[k] (k-th state of the side), nothing changed;
@@ -306,7 +311,7 @@ private:
   SynapseKernelData kernelData(const uint32_t *post, double *slot);
   std::vector<double *> ownColumns_, preColumns_, postColumns_;
   std::vector<const double *> paramColumns_, internalColumns_;
-  std::vector<double> sideIn_, sideOut_;
+  std::vector<double> sideIn_, sideOut_, postSide_;
   // Split steps: what prepare() fixed for the parts.
   SynapseKernelData split_;
   uint64_t splitArrival_ = 0;
