@@ -156,10 +156,7 @@ public:
 
     auto *body = llvm::BasicBlock::Create(C, "synapse", fn_);
     auto *exit = llvm::BasicBlock::Create(C, "exit", fn_);
-    B.CreateCondBr(B.CreateICmpULT(begin, end), body, exit);
-    B.SetInsertPoint(body);
-    llvm::PHINode *i = B.CreatePHI(i64, 2);
-    i->addIncoming(begin, entry);
+    llvm::PHINode *i = openLoop(begin, end, body, exit);
     llvm::Value *syn, *pre, *post;
     auto index32 = [&](llvm::Value *base, llvm::Value *k) {
       return B.CreateZExt(B.CreateLoad(i32, B.CreateInBoundsGEP(i32, base, k)), i64);
@@ -214,13 +211,9 @@ public:
         llvm::Value *old = B.CreateAnd(B.CreateICmpULE(B.getInt64(q), count), B.CreateICmpULE(sq, applied));
         done = B.CreateAdd(done, B.CreateZExt(old, i64));
       }
-      auto *from = B.GetInsertBlock();
       auto *apply = llvm::BasicBlock::Create(C, "replay", fn_);
       auto *after = llvm::BasicBlock::Create(C, "replayed", fn_);
-      B.CreateCondBr(B.CreateICmpULT(done, count), apply, after);
-      B.SetInsertPoint(apply);
-      llvm::PHINode *k = B.CreatePHI(i64, 2);
-      k->addIncoming(done, from);
+      llvm::PHINode *k = openLoop(done, count, apply, after);
       llvm::Value *at = B.CreateLoad(i64, B.CreateInBoundsGEP(i64, line, B.CreateAdd(k, B.getInt64(1))));
       unsigned m = 0;
       for (size_t s = 0; s < ns; ++s) {
@@ -242,14 +235,11 @@ public:
       run(*replay);
       time_ = time;
       storeOwn(col, syn);
-      llvm::Value *k1 = B.CreateAdd(k, B.getInt64(1));
-      k->addIncoming(k1, B.GetInsertBlock());
-      B.CreateCondBr(B.CreateICmpULT(k1, count), apply, after);
-      B.SetInsertPoint(after);
+      closeLoop(k, count, apply, after);
     }
 
     if (flush) {
-      nextSynapse(i, end, body, exit);
+      closeLoop(i, end, body, exit);
       B.CreateRetVoid();
       return;
     }
@@ -272,7 +262,7 @@ public:
     run(program);
 
     storeOwn(col, syn);
-    nextSynapse(i, end, body, exit);
+    closeLoop(i, end, body, exit);
     if (kind == Loop::PreRow && sideStates) {
       llvm::Value *out = fn_->getArg(6);
       auto *store = llvm::BasicBlock::Create(C, "side", fn_);
@@ -322,8 +312,17 @@ private:
       if (Owner(S.states[s].owner) == Owner::Synapse)
         B.CreateStore(B.CreateLoad(f64, state_[s]), B.CreateInBoundsGEP(f64, col[s], syn));
   }
-  /// The loop's latch: i + 1 < end goes round again, else on to `exit` (then current).
-  void nextSynapse(llvm::PHINode *i, llvm::Value *end, llvm::BasicBlock *body, llvm::BasicBlock *exit) {
+  /// A counted loop over [begin, end): enters `body` (then current) unless it is empty, and
+  /// returns the counter; closeLoop is its latch, after which `exit` is current.
+  llvm::PHINode *openLoop(llvm::Value *begin, llvm::Value *end, llvm::BasicBlock *body, llvm::BasicBlock *exit) {
+    llvm::BasicBlock *from = B.GetInsertBlock();
+    B.CreateCondBr(B.CreateICmpULT(begin, end), body, exit);
+    B.SetInsertPoint(body);
+    llvm::PHINode *i = B.CreatePHI(i64, 2);
+    i->addIncoming(begin, from);
+    return i;
+  }
+  void closeLoop(llvm::PHINode *i, llvm::Value *end, llvm::BasicBlock *body, llvm::BasicBlock *exit) {
     llvm::Value *next = B.CreateAdd(i, B.getInt64(1));
     i->addIncoming(next, B.GetInsertBlock());
     B.CreateCondBr(B.CreateICmpULT(next, end), body, exit);
